@@ -1,0 +1,137 @@
+package stageindex
+
+import "time"
+
+// RemoteMode says whether remote offers ("stage à distance") are searched.
+type RemoteMode string
+
+// Remote modes of the remote parameter.
+const (
+	RemoteExclude RemoteMode = "exclude"
+	RemoteInclude RemoteMode = "include"
+	RemoteOnly    RemoteMode = "only"
+)
+
+// SortOrder is the order of search hits.
+type SortOrder string
+
+// Sort orders of the sort parameter.
+const (
+	SortRelevance SortOrder = "relevance"
+	SortDistance  SortOrder = "distance"
+	SortDate      SortOrder = "date"
+)
+
+// Search limits from the API contract.
+const (
+	MaxQueryLen    = 200
+	MaxRadiusKm    = 60
+	DefaultRadius  = 10
+	MaxPerPage     = 100
+	DefaultPerPage = 20
+	MaxResultDepth = 10000
+)
+
+// LatLng is a WGS84 point.
+type LatLng struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// SearchRequest is a validated search. Center is nil when no place was given;
+// Commune, when set with RadiusKm 0, restricts hits to that commune (INSEE
+// code) instead of a zero-width circle.
+type SearchRequest struct {
+	Query       string
+	Center      *LatLng
+	RadiusKm    float64
+	Commune     string
+	Postcode    string
+	Tracks      []Track
+	Sectors     []string
+	Weeks       []string
+	Departments []string
+	IsPublic    *bool
+	Accessible  *bool
+	Remote      RemoteMode
+	Sort        SortOrder
+	Page        int
+	PerPage     int
+	// Now decides which offers are past; zero means time.Now().
+	Now time.Time
+}
+
+// Segment is a piece of highlighted text: Match marks the words that matched
+// the query. Segments are plain text, never HTML.
+type Segment struct {
+	Text  string `json:"text"`
+	Match bool   `json:"match"`
+}
+
+// Hit is one offer in search results.
+type Hit struct {
+	ID                 string               `json:"id"`
+	Title              string               `json:"title"`
+	Description        string               `json:"description"`
+	EmployerName       string               `json:"employer_name"`
+	Sector             string               `json:"sector,omitempty"`
+	Tracks             []Track              `json:"tracks"`
+	City               string               `json:"city,omitempty"`
+	Zipcode            string               `json:"zipcode,omitempty"`
+	Department         string               `json:"department,omitempty"`
+	Location           *LatLng              `json:"location,omitempty"`
+	DistanceKm         *float64             `json:"distance_km,omitempty"`
+	Weeks              []string             `json:"weeks"`
+	Remote             bool                 `json:"remote"`
+	IsPublic           bool                 `json:"is_public"`
+	HandicapAccessible bool                 `json:"handicap_accessible"`
+	MaxCandidates      int                  `json:"max_candidates"`
+	URL                string               `json:"url,omitempty"`
+	PublishedAt        *time.Time           `json:"published_at,omitempty"`
+	Score              float64              `json:"score,omitempty"`
+	Highlights         map[string][]Segment `json:"highlights,omitempty"`
+}
+
+// Facets counts hits per value; each facet ignores its own filter.
+type Facets struct {
+	Tracks      map[string]int `json:"tracks"`
+	Sectors     map[string]int `json:"sectors"`
+	Weeks       map[string]int `json:"weeks"`
+	Departments map[string]int `json:"departments"`
+}
+
+// Relaxed reports how a search with no hits was widened and what it found.
+type Relaxed struct {
+	Widened  []string `json:"widened"`
+	RadiusKm float64  `json:"radius_km,omitempty"`
+	Total    int      `json:"total"`
+	Hits     []Hit    `json:"hits"`
+}
+
+// SearchResult is the answer to a SearchRequest.
+type SearchResult struct {
+	Total   int      `json:"total"`
+	Page    int      `json:"page"`
+	PerPage int      `json:"per_page"`
+	TookMs  float64  `json:"took_ms"`
+	Place   *Place   `json:"place,omitempty"`
+	Hits    []Hit    `json:"hits"`
+	Facets  Facets   `json:"facets"`
+	Relaxed *Relaxed `json:"relaxed,omitempty"`
+}
+
+// Place is a French commune (or arrondissement) resolved from a postcode, an
+// INSEE code or a name. Approximate marks coordinates that come from a
+// fallback rather than a gazetteer entry of the commune itself.
+type Place struct {
+	Name        string   `json:"name"`
+	INSEE       string   `json:"insee"`
+	Postcode    string   `json:"postcode,omitempty"`
+	Postcodes   []string `json:"postcodes,omitempty"`
+	Department  string   `json:"department"`
+	Lat         float64  `json:"lat"`
+	Lng         float64  `json:"lng"`
+	Population  int      `json:"population,omitempty"`
+	Approximate bool     `json:"approximate"`
+	Others      []Place  `json:"others,omitempty"`
+}
