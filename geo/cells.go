@@ -1,0 +1,109 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/uber/h3-go/v4"
+)
+
+// Two H3 resolutions keep a disk lookup near 100–500 cells for any radius
+// from 0 to 60 km: fine cells for town-sized searches, coarse ones for wide.
+const (
+	fineRes       = 7 // mean edge 1.41 km
+	coarseRes     = 5 // mean edge 9.85 km
+	fineEdgeKm    = 1.406
+	coarseEdgeKm  = 9.854
+	coarseAboveKm = 20
+	// edgeSafety shrinks the mean edge so that cells smaller than average
+	// (H3 cells vary in size across the globe) are still fully covered.
+	edgeSafety = 0.75
+)
+
+// CellIndex maps H3 cells to the ids of the points inside them. It answers
+// "which ids may lie within r km of p" with a superset that callers filter
+// with HaversineKm. It is not safe for concurrent mutation; callers lock.
+type CellIndex struct {
+	fine   map[h3.Cell][]int32
+	coarse map[h3.Cell][]int32
+}
+
+// NewCellIndex returns an empty index.
+func NewCellIndex() *CellIndex {
+	return &CellIndex{fine: map[h3.Cell][]int32{}, coarse: map[h3.Cell][]int32{}}
+}
+
+// Cells returns the fine and coarse cells holding a point.
+func Cells(lat, lng float64) (fine, coarse h3.Cell, err error) {
+	ll := h3.NewLatLng(lat, lng)
+	if fine, err = h3.LatLngToCell(ll, fineRes); err != nil {
+		return 0, 0, fmt.Errorf("geo: cell of %v,%v: %w", lat, lng, err)
+	}
+	if coarse, err = fine.Parent(coarseRes); err != nil {
+		return 0, 0, fmt.Errorf("geo: parent cell: %w", err)
+	}
+	return fine, coarse, nil
+}
+
+// Add records id at the point.
+func (x *CellIndex) Add(id int32, lat, lng float64) error {
+	f, c, err := Cells(lat, lng)
+	if err != nil {
+		return err
+	}
+	x.fine[f] = append(x.fine[f], id)
+	x.coarse[c] = append(x.coarse[c], id)
+	return nil
+}
+
+// Remove forgets id, which must have been added at the same point.
+func (x *CellIndex) Remove(id int32, lat, lng float64) {
+	f, c, err := Cells(lat, lng)
+	if err != nil {
+		return
+	}
+	x.fine[f] = removeID(x.fine[f], id)
+	if len(x.fine[f]) == 0 {
+		delete(x.fine, f)
+	}
+	x.coarse[c] = removeID(x.coarse[c], id)
+	if len(x.coarse[c]) == 0 {
+		delete(x.coarse, c)
+	}
+}
+
+func removeID(ids []int32, id int32) []int32 {
+	for i, v := range ids {
+		if v == id {
+			ids[i] = ids[len(ids)-1]
+			return ids[:len(ids)-1]
+		}
+	}
+	return ids
+}
+
+// Near calls fn with every id whose cell may hold points within radiusKm of
+// (lat, lng). Each id is given once.
+func (x *CellIndex) Near(lat, lng, radiusKm float64, fn func(id int32)) error {
+	res, edge, cells := fineRes, fineEdgeKm, x.fine
+	if radiusKm > coarseAboveKm {
+		res, edge, cells = coarseRes, coarseEdgeKm, x.coarse
+	}
+	origin, err := h3.LatLngToCell(h3.NewLatLng(lat, lng), res)
+	if err != nil {
+		return fmt.Errorf("geo: cell of %v,%v: %w", lat, lng, err)
+	}
+	// A cell k rings away has its centre at least 1.5·k·edge from the origin
+	// cell's centre; the point and the target may each sit one edge off-centre.
+	k := int(math.Ceil((radiusKm + 2*edge) / (1.5 * edge * edgeSafety)))
+	disk, err := origin.GridDisk(k)
+	if err != nil {
+		return fmt.Errorf("geo: disk: %w", err)
+	}
+	for _, c := range disk {
+		for _, id := range cells[c] {
+			fn(id)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package geo
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestCellIndexNearIsSuperset checks the cover against brute force: every
+// point within the radius must be offered as a candidate.
+func TestCellIndexNearIsSuperset(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	type pt struct{ lat, lng float64 }
+	var pts []pt
+	x := NewCellIndex()
+	for i := 0; i < 20000; i++ {
+		p := pt{42 + rng.Float64()*9, -5 + rng.Float64()*13}
+		pts = append(pts, p)
+		if err := x.Add(int32(i), p.lat, p.lng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name     string
+		lat, lng float64
+		radius   float64
+	}{
+		{"paris 0.5km", 48.8534, 2.3488, 0.5},
+		{"saint-brieuc 10km", 48.5151, -2.7684, 10},
+		{"lyon 20km", 45.75, 4.85, 20},
+		{"just above coarse switch", 45.75, 4.85, 20.5},
+		{"toulouse 30km", 43.6043, 1.4437, 30},
+		{"clermont 60km", 45.7772, 3.087, 60},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := map[int32]bool{}
+			if err := x.Near(tc.lat, tc.lng, tc.radius, func(id int32) { got[id] = true }); err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			for i, p := range pts {
+				if HaversineKm(tc.lat, tc.lng, p.lat, p.lng) <= tc.radius {
+					want++
+					if !got[int32(i)] {
+						t.Fatalf("point %d at %.2f km not a candidate", i, HaversineKm(tc.lat, tc.lng, p.lat, p.lng))
+					}
+				}
+			}
+			if tc.radius >= 10 && want == 0 {
+				t.Fatal("test data has no point in range; the check proves nothing")
+			}
+		})
+	}
+}
+
+func TestCellIndexRemove(t *testing.T) {
+	x := NewCellIndex()
+	for i := int32(0); i < 3; i++ {
+		if err := x.Add(i, 48.85, 2.35); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.Remove(1, 48.85, 2.35)
+	var got []int32
+	x.Near(48.85, 2.35, 1, func(id int32) { got = append(got, id) })
+	if len(got) != 2 {
+		t.Fatalf("got %v, want ids 0 and 2", got)
+	}
+	for _, id := range got {
+		if id == 1 {
+			t.Fatalf("removed id still found: %v", got)
+		}
+	}
+}
+
+func TestHaversineKm(t *testing.T) {
+	tests := []struct {
+		name                   string
+		lat1, lng1, lat2, lng2 float64
+		want                   float64
+	}{
+		{"same point", 48.85, 2.35, 48.85, 2.35, 0},
+		{"paris-lyon", 48.8566, 2.3522, 45.7640, 4.8357, 391.5},
+		{"saint-brieuc-rennes", 48.5151, -2.7684, 48.1173, -1.6778, 91.8},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := HaversineKm(tc.lat1, tc.lng1, tc.lat2, tc.lng2)
+			if d := got - tc.want; d > 1 || d < -1 {
+				t.Fatalf("got %.1f km, want %.1f", got, tc.want)
+			}
+		})
+	}
+}
