@@ -1,0 +1,262 @@
+package geo
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/stageindex/stageindex"
+)
+
+// HomonymRatio is how many times more populous than the next homonym a
+// commune must be for a bare name to resolve to it: "Valence" is Valence
+// (26), 12 times Valence (82); "Saint-Denis" (93 and 974, about equal) is
+// ambiguous and needs a department.
+const HomonymRatio = 10
+
+// maxCandidates is how many places an ambiguous or unknown `where` suggests.
+const maxCandidates = 5
+
+// maxWhereLen bounds the work done on hostile input.
+const maxWhereLen = 200
+
+// Resolve turns a `where` parameter into a place: a postcode (the most
+// populous of its communes, the others in Others), an INSEE code, a Paris,
+// Lyon or Marseille arrondissement ("Paris 11e", "Lyon 3") or a town name,
+// optionally with a department ("Saint-Denis (974)", "saint denis 93") or a
+// postcode. An unknown or ambiguous place is a *stageindex.Error (EINVALID)
+// whose "where" parameter lists up to 5 candidates; Resolve never guesses
+// between homonyms unless one is HomonymRatio times the next.
+func (g *Gazetteer) Resolve(where string) (stageindex.Place, error) {
+	s := strings.TrimSpace(where)
+	switch {
+	case s == "":
+		return stageindex.Place{}, whereError("must name a town, a postcode or an INSEE code", nil)
+	case len(s) > maxWhereLen:
+		return stageindex.Place{}, whereError(fmt.Sprintf("must be at most %d characters", maxWhereLen), nil)
+	}
+	if up := strings.ToUpper(s); isINSEE(up) {
+		return g.resolveCode(up)
+	}
+	q, ok := g.parseName(s)
+	if !ok {
+		return stageindex.Place{}, whereError(fmt.Sprintf("%q: the part in parentheses is not a department or a postcode", s), nil)
+	}
+	if q.key == "" {
+		if q.postcode != "" {
+			return g.resolveCode(q.postcode)
+		}
+		return stageindex.Place{}, whereError(fmt.Sprintf("%q names no town", s), nil)
+	}
+	if code, isArr := arrondissement(q.key); isArr {
+		if id, found := g.byINSEE[code]; found {
+			return g.place(id, q.postcode), nil
+		}
+		city := strings.Fields(q.key)[0]
+		return stageindex.Place{}, whereError(fmt.Sprintf("%q: no such arrondissement", s), g.complete(city, nil, maxCandidates))
+	}
+	ids := g.lookupName(q)
+	switch {
+	case len(ids) == 1, len(ids) > 1 && g.communes[ids[0]].pop >= HomonymRatio*g.communes[ids[1]].pop:
+		return g.place(ids[0], q.postcode), nil
+	case len(ids) > 1:
+		c := &g.communes[ids[0]]
+		msg := fmt.Sprintf("%q is ambiguous: add the department, e.g. \"%s (%s)\"", s, c.name, c.dept)
+		return stageindex.Place{}, whereError(msg, g.places(ids, maxCandidates))
+	}
+	msg := fmt.Sprintf("unknown place %q", s)
+	return stageindex.Place{}, whereError(msg, g.suggest(q, maxCandidates))
+}
+
+// resolveCode resolves a postcode first, then an INSEE code: the two overlap
+// ("13008" is Marseille 8e's postcode and Aureille's INSEE code) and people
+// type postcodes far more often.
+func (g *Gazetteer) resolveCode(code string) (stageindex.Place, error) {
+	if ids, ok := g.byPostcode[code]; ok {
+		p := g.place(ids[0], code)
+		for _, id := range ids[1:] {
+			o := g.place(id, code)
+			o.Postcodes = nil
+			p.Others = append(p.Others, o)
+		}
+		return p, nil
+	}
+	if id, ok := g.byINSEE[code]; ok {
+		return g.place(id, ""), nil
+	}
+	var cands []stageindex.Place
+	if isDigits(code) {
+		cands = g.Autocomplete(code[:3], maxCandidates)
+	}
+	return stageindex.Place{}, whereError(fmt.Sprintf("%q is not a known postcode or INSEE code", code), cands)
+}
+
+// lookupName returns the communes whose name (or, failing that, name without
+// article or former name) is q.key and that satisfy q's constraint, most
+// populous first.
+func (g *Gazetteer) lookupName(q query) []int32 {
+	if ids := g.filter(g.exact[q.key], q); len(ids) > 0 {
+		return ids
+	}
+	var ids []int32
+	ids = append(ids, g.filter(g.loose[q.key], q)...)
+	if s := stripArticle(q.key); s != q.key {
+		ids = append(ids, g.filter(g.exact[s], q)...)
+		ids = append(ids, g.filter(g.loose[s], q)...)
+	}
+	out := ids[:0]
+	seen := make(map[int32]bool, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	g.sortByPop(out)
+	return out
+}
+
+// filter keeps the ids that satisfy q's department or postcode; it copies.
+func (g *Gazetteer) filter(ids []int32, q query) []int32 {
+	var out []int32
+	for _, id := range ids {
+		if g.accepts(id, q) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (g *Gazetteer) accepts(id int32, q query) bool {
+	c := &g.communes[id]
+	if q.dept != "" && c.dept != q.dept && !(q.dept == corsica && (c.dept == "2A" || c.dept == "2B")) {
+		return false
+	}
+	if q.postcode != "" {
+		for _, p := range c.postcodes {
+			if p == q.postcode {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func (g *Gazetteer) places(ids []int32, n int) []stageindex.Place {
+	out := make([]stageindex.Place, 0, min(n, len(ids)))
+	for _, id := range ids[:min(n, len(ids))] {
+		out = append(out, g.place(id, ""))
+	}
+	return out
+}
+
+func whereError(msg string, cands []stageindex.Place) error {
+	return &stageindex.Error{
+		Code:    stageindex.EINVALID,
+		Message: "cannot resolve the place",
+		Params:  []stageindex.ParamError{{Param: "where", Message: msg, Candidates: cands}},
+	}
+}
+
+// fuzzyKey is a distinct name key (own name, name without article, former
+// name) and a commune it names.
+type fuzzyKey struct {
+	key string
+	id  int32
+}
+
+// suggest returns up to n places whose name is within a few typos of q.key
+// (closest first, then most populous), topped up with prefix matches.
+func (g *Gazetteer) suggest(q query, n int) []stageindex.Place {
+	maxD := min(1+len(q.key)/4, 3)
+	type cand struct {
+		id int32
+		d  int
+	}
+	best := make(map[int32]int)
+	for _, fk := range g.fuzzyKeys {
+		if abs(len(fk.key)-len(q.key)) > maxD || !g.accepts(fk.id, q) {
+			continue
+		}
+		if d := levenshtein(q.key, fk.key, maxD); d <= maxD {
+			if old, ok := best[fk.id]; !ok || d < old {
+				best[fk.id] = d
+			}
+		}
+	}
+	cands := make([]cand, 0, len(best))
+	for id, d := range best {
+		cands = append(cands, cand{id, d})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].d != cands[j].d {
+			return cands[i].d < cands[j].d
+		}
+		a, b := &g.communes[cands[i].id], &g.communes[cands[j].id]
+		if a.pop != b.pop {
+			return a.pop > b.pop
+		}
+		return a.insee < b.insee
+	})
+	ids := make([]int32, 0, n)
+	for _, c := range cands[:min(n, len(cands))] {
+		ids = append(ids, c.id)
+	}
+	out := g.places(ids, n)
+	if len(out) < n {
+		for _, p := range g.complete(q.key, func(id int32) bool { return g.accepts(id, q) }, n) {
+			if len(out) == n {
+				break
+			}
+			if id := g.byINSEE[p.INSEE]; !containsID(ids, id) {
+				ids = append(ids, id)
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func containsID(ids []int32, id int32) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// levenshtein returns the edit distance of a and b (bytes), or a value above
+// maxD as soon as it is known to exceed it.
+func levenshtein(a, b string, maxD int) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > maxD {
+			return maxD + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
