@@ -1,0 +1,109 @@
+package api
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/stageindex/stageindex"
+)
+
+func asError(err error, target **stageindex.Error) bool { return errors.As(err, target) }
+
+func (s *Server) searchOffers(c *fiber.Ctx) error {
+	req, place, caller, err := parseSearch(c.Context().QueryArgs(), s.opts.Places)
+	if err != nil {
+		return err
+	}
+	if !s.opts.Searcher.Ready() {
+		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the index is still loading")
+	}
+	res, err := s.opts.Searcher.Search(c.UserContext(), req)
+	if err != nil {
+		return err
+	}
+	res.Place = place
+	s.metrics.search(caller, res.TookMs)
+	c.Set("Cache-Control", "public, max-age=60")
+	return c.JSON(res)
+}
+
+func (s *Server) getOffer(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !utf8.ValidString(id) || len(id) > 200 {
+		return &stageindex.Error{Code: stageindex.EINVALID, Message: "invalid id",
+			Params: []stageindex.ParamError{{Param: "id", Message: "must be a valid offer id"}}}
+	}
+	if !s.opts.Searcher.Ready() {
+		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the index is still loading")
+	}
+	o, ok := s.opts.Searcher.Get(id)
+	if !ok {
+		return stageindex.Errorf(stageindex.ENOTFOUND, "no offer %q", id)
+	}
+	return c.JSON(o)
+}
+
+// shortQuery reads the q parameter of the autocompletion endpoints.
+func shortQuery(c *fiber.Ctx) (string, int, error) {
+	var pe paramErrors
+	a := args{c.Context().QueryArgs(), &pe}
+	q, _ := a.one("q")
+	limit := a.int("limit", 10, 1, 50)
+	switch n := utf8.RuneCountInString(q); {
+	case n > 100:
+		pe.add("q", "is too long (100 characters at most)")
+	case n < 2 && len(pe) == 0:
+		pe.add("q", "needs at least 2 characters")
+	}
+	return strings.Map(dropControl, q), limit, pe.err()
+}
+
+func (s *Server) places(c *fiber.Ctx) error {
+	q, limit, err := shortQuery(c)
+	if err != nil {
+		return err
+	}
+	places := s.opts.Places.Autocomplete(q, limit)
+	if places == nil {
+		places = []stageindex.Place{}
+	}
+	c.Set("Cache-Control", "public, max-age=3600")
+	return c.JSON(fiber.Map{"places": places})
+}
+
+func (s *Server) suggest(c *fiber.Ctx) error {
+	q, limit, err := shortQuery(c)
+	if err != nil {
+		return err
+	}
+	var out []Suggestion
+	if s.opts.Suggest != nil {
+		out = s.opts.Suggest(q, limit)
+	}
+	if out == nil {
+		out = []Suggestion{}
+	}
+	c.Set("Cache-Control", "public, max-age=300")
+	return c.JSON(fiber.Map{"suggestions": out})
+}
+
+func (s *Server) stats(c *fiber.Ctx) error {
+	if s.opts.Stats == nil || !s.opts.Searcher.Ready() {
+		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the index is still loading")
+	}
+	return c.JSON(s.opts.Stats())
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	body := fiber.Map{"ready": s.opts.Searcher.Ready()}
+	if s.opts.Status != nil {
+		body["sync"] = s.opts.Status()
+	}
+	if !s.opts.Searcher.Ready() {
+		c.Status(fiber.StatusServiceUnavailable)
+	}
+	return c.JSON(body)
+}

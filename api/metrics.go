@@ -1,0 +1,116 @@
+package api
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// metrics are kept by hand in the Prometheus text format: a handful of
+// counters and one histogram do not justify a client library.
+type metrics struct {
+	mu       sync.Mutex
+	requests map[reqKey]int64
+	callers  map[string]int64
+	buckets  []float64 // search took_ms upper bounds
+	counts   []int64
+	sum      float64
+	n        int64
+}
+
+type reqKey struct {
+	route  string
+	status int
+}
+
+func newMetrics() *metrics {
+	b := []float64{0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250}
+	return &metrics{requests: map[reqKey]int64{}, callers: map[string]int64{}, buckets: b, counts: make([]int64, len(b))}
+}
+
+func (m *metrics) observe(route string, status int, _ time.Duration) {
+	m.mu.Lock()
+	m.requests[reqKey{route, status}]++
+	m.mu.Unlock()
+}
+
+// search records one search's duration and its integrating site; the number
+// of distinct callers is capped so that a client cannot grow it unbounded.
+func (m *metrics) search(caller string, tookMs float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, b := range m.buckets {
+		if tookMs <= b {
+			m.counts[i]++
+		}
+	}
+	m.sum += tookMs / 1000
+	m.n++
+	if caller == "" {
+		caller = "(none)"
+	}
+	if _, ok := m.callers[caller]; ok || len(m.callers) < 500 {
+		m.callers[caller]++
+	} else {
+		m.callers["(other)"]++
+	}
+}
+
+func (s *Server) serveMetrics(c *fiber.Ctx) error {
+	var b strings.Builder
+	m := s.metrics
+	m.mu.Lock()
+	b.WriteString("# HELP stageindex_http_requests_total HTTP requests by route and status.\n# TYPE stageindex_http_requests_total counter\n")
+	keys := make([]reqKey, 0, len(m.requests))
+	for k := range m.requests {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].route < keys[j].route || keys[i].route == keys[j].route && keys[i].status < keys[j].status
+	})
+	for _, k := range keys {
+		fmt.Fprintf(&b, "stageindex_http_requests_total{route=%q,status=\"%d\"} %d\n", k.route, k.status, m.requests[k])
+	}
+	b.WriteString("# HELP stageindex_search_duration_seconds Time spent in the search core.\n# TYPE stageindex_search_duration_seconds histogram\n")
+	for i, ub := range m.buckets {
+		fmt.Fprintf(&b, "stageindex_search_duration_seconds_bucket{le=\"%g\"} %d\n", ub/1000, m.counts[i])
+	}
+	fmt.Fprintf(&b, "stageindex_search_duration_seconds_bucket{le=\"+Inf\"} %d\n", m.n)
+	fmt.Fprintf(&b, "stageindex_search_duration_seconds_sum %g\nstageindex_search_duration_seconds_count %d\n", m.sum, m.n)
+	b.WriteString("# HELP stageindex_searches_by_caller_total Searches by integrating site (caller parameter).\n# TYPE stageindex_searches_by_caller_total counter\n")
+	callers := make([]string, 0, len(m.callers))
+	for k := range m.callers {
+		callers = append(callers, k)
+	}
+	sort.Strings(callers)
+	for _, k := range callers {
+		fmt.Fprintf(&b, "stageindex_searches_by_caller_total{caller=%q} %d\n", k, m.callers[k])
+	}
+	m.mu.Unlock()
+	if s.opts.Status != nil {
+		st := s.opts.Status()
+		ready := 0
+		if s.opts.Searcher.Ready() {
+			ready = 1
+		}
+		connected := 0
+		if st.Connected {
+			connected = 1
+		}
+		fmt.Fprintf(&b, "# TYPE stageindex_ready gauge\nstageindex_ready %d\n", ready)
+		fmt.Fprintf(&b, "# TYPE stageindex_offers gauge\nstageindex_offers %d\n", st.Offers)
+		fmt.Fprintf(&b, "# TYPE stageindex_db_connected gauge\nstageindex_db_connected %d\n", connected)
+		fmt.Fprintf(&b, "# HELP stageindex_sync_lag_seconds Age of the oldest change not yet searchable.\n# TYPE stageindex_sync_lag_seconds gauge\nstageindex_sync_lag_seconds %g\n", st.LagSeconds)
+		if !st.LastSync.IsZero() {
+			fmt.Fprintf(&b, "# TYPE stageindex_sync_last_success_timestamp_seconds gauge\nstageindex_sync_last_success_timestamp_seconds %d\n", st.LastSync.Unix())
+		}
+		fmt.Fprintf(&b, "# TYPE stageindex_sync_changes_applied_total counter\nstageindex_sync_changes_applied_total %d\n", st.ChangesApplied)
+		fmt.Fprintf(&b, "# TYPE stageindex_rebuild_duration_seconds gauge\nstageindex_rebuild_duration_seconds %g\n", st.RebuildSeconds)
+	}
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	return c.SendString(b.String())
+}

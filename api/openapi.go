@@ -1,0 +1,16 @@
+package api
+
+import (
+	_ "embed"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+func (s *Server) openAPI(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "application/json")
+	c.Set("Cache-Control", "public, max-age=3600")
+	return c.Send(openAPIDoc)
+}

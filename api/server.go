@@ -1,0 +1,204 @@
+// Package api serves stageindex over HTTP: the public JSON API, health and
+// metrics endpoints. It talks to the search core and the gazetteer through
+// interfaces, maps domain error codes to HTTP statuses, and is the only
+// place that logs request errors.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/stageindex/stageindex"
+)
+
+// Searcher answers searches over the current index.
+type Searcher interface {
+	Search(ctx context.Context, req stageindex.SearchRequest) (*stageindex.SearchResult, error)
+	Get(id string) (stageindex.Offer, bool)
+	Ready() bool
+}
+
+// Places resolves and autocompletes French places.
+type Places interface {
+	Resolve(where string) (stageindex.Place, error)
+	Autocomplete(q string, limit int) []stageindex.Place
+}
+
+// Options wires a Server. Searcher and Places are required.
+type Options struct {
+	Searcher Searcher
+	Places   Places
+	Logger   *slog.Logger
+	// Status, when set, adds the sync state to /readyz and /metrics.
+	Status func() Status
+	// Suggest, when set, serves /api/v1/suggest.
+	Suggest func(q string, limit int) []Suggestion
+	// Stats, when set, serves /api/v1/stats.
+	Stats func() any
+	// Static, when set, mounts the search page and the widget.
+	Static func(app *fiber.App)
+}
+
+// Status is the sync state reported by /readyz and /metrics.
+type Status struct {
+	Mode           string    `json:"mode"` // "demo" or "database"
+	Offers         int       `json:"offers"`
+	Connected      bool      `json:"connected"`
+	LastSync       time.Time `json:"last_sync,omitzero"`
+	LagSeconds     float64   `json:"lag_seconds"`
+	ChangesApplied int64     `json:"changes_applied"`
+	LastError      string    `json:"last_error,omitempty"`
+	RebuildSeconds float64   `json:"rebuild_seconds,omitempty"`
+}
+
+// Suggestion is one entry of /api/v1/suggest.
+type Suggestion struct {
+	Text  string `json:"text"`
+	Kind  string `json:"kind"`
+	Field string `json:"field,omitempty"`
+	Count int    `json:"count,omitempty"`
+}
+
+// Server is the HTTP front of stageindex.
+type Server struct {
+	opts    Options
+	app     *fiber.App
+	metrics *metrics
+}
+
+// New builds the server and its routes.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, metrics: newMetrics()}
+	s.app = fiber.New(fiber.Config{
+		// Request buffers are reused by fasthttp; strings that outlive a
+		// handler (cache keys, logs) must not alias them.
+		Immutable:             true,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		ReadTimeout:           10 * time.Second,
+		WriteTimeout:          10 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		ReadBufferSize:        16 << 10,
+	})
+	s.app.Use(s.recoverAndMeasure)
+	v1 := s.app.Group("/api/v1", cors)
+	v1.Get("/offers", s.searchOffers)
+	v1.Get("/offers/:id", s.getOffer)
+	v1.Get("/places", s.places)
+	v1.Get("/suggest", s.suggest)
+	v1.Get("/stats", s.stats)
+	v1.Get("/openapi.json", s.openAPI)
+	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	s.app.Get("/readyz", s.readyz)
+	s.app.Get("/metrics", s.serveMetrics)
+	if opts.Static != nil {
+		opts.Static(s.app)
+	}
+	s.app.Use(func(c *fiber.Ctx) error {
+		return stageindex.Errorf(stageindex.ENOTFOUND, "no route %s %s", c.Method(), c.Path())
+	})
+	return s
+}
+
+// App exposes the Fiber app, for tests (app.Test) and for Listen.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until ctx ends, then shuts down gracefully.
+func (s *Server) Listen(ctx context.Context, addr string) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listen(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return s.app.ShutdownWithTimeout(10 * time.Second)
+	}
+}
+
+func cors(c *fiber.Ctx) error {
+	c.Set("Access-Control-Allow-Origin", "*")
+	c.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+	if c.Method() == fiber.MethodOptions {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Next()
+}
+
+// recoverAndMeasure turns a panic into a logged 500 problem rather than a
+// dropped connection, and records request metrics.
+func (s *Server) recoverAndMeasure(c *fiber.Ctx) (err error) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("panic serving request", "path", c.Path(), "panic", r)
+			err = s.problem(c, stageindex.Errorf(stageindex.EINTERNAL, "internal error"))
+		}
+		route := "other"
+		if rt := c.Route(); rt != nil && rt.Path != "/" {
+			route = rt.Path
+		}
+		s.metrics.observe(route, c.Response().StatusCode(), time.Since(start))
+	}()
+	if err := c.Next(); err != nil {
+		return s.errorHandler(c, err)
+	}
+	return nil
+}
+
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code := stageindex.EINTERNAL
+		switch {
+		case fe.Code == fiber.StatusNotFound:
+			code = stageindex.ENOTFOUND
+		case fe.Code < 500:
+			code = stageindex.EINVALID
+		}
+		err = &stageindex.Error{Code: code, Message: fe.Message}
+	}
+	return s.problem(c, err)
+}
+
+// problem writes err as an RFC 9457 problem document.
+func (s *Server) problem(c *fiber.Ctx, err error) error {
+	var e *stageindex.Error
+	if !errors.As(err, &e) {
+		e = &stageindex.Error{Code: stageindex.EINTERNAL, Message: "internal error"}
+	}
+	status, title := fiber.StatusInternalServerError, "Internal error"
+	switch e.Code {
+	case stageindex.EINVALID:
+		status, title = fiber.StatusBadRequest, "Invalid request"
+	case stageindex.ENOTFOUND:
+		status, title = fiber.StatusNotFound, "Not found"
+	case stageindex.EUNAVAILABLE:
+		status, title = fiber.StatusServiceUnavailable, "Not ready"
+		c.Set("Retry-After", "5")
+	}
+	if status >= 500 {
+		s.opts.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	} else {
+		s.opts.Logger.Info("request rejected", "method", c.Method(), "path", c.Path(), "status", status, "err", e.Error())
+	}
+	body := fiber.Map{
+		"type":   "https://stageindex.fr/problems/" + strings.ReplaceAll(string(e.Code), "_", "-"),
+		"title":  title,
+		"status": status,
+		"detail": e.Message,
+	}
+	if len(e.Params) > 0 {
+		body["errors"] = e.Params
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.JSON(body, "application/problem+json")
+}
