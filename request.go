@@ -135,3 +135,21 @@ type Place struct {
 	Approximate bool     `json:"approximate"`
 	Others      []Place  `json:"others,omitempty"`
 }
+
+// Suggestion is one completion of what a pupil is typing: a job, a field or
+// a word found in offers.
+type Suggestion struct {
+	Text  string `json:"text"`
+	Kind  string `json:"kind"` // job, field, word
+	Field string `json:"field,omitempty"`
+	Count int    `json:"count,omitempty"`
+}
+
+// Stats are the public counts of searchable offers.
+type Stats struct {
+	Offers      int            `json:"offers"`
+	Remote      int            `json:"remote"`
+	Departments map[string]int `json:"departments"`
+	Tracks      map[string]int `json:"tracks"`
+	Sectors     map[string]int `json:"sectors"`
+}

@@ -79,12 +79,12 @@ func (s *Server) suggest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var out []Suggestion
+	var out []stageindex.Suggestion
 	if s.opts.Suggest != nil {
 		out = s.opts.Suggest(q, limit)
 	}
 	if out == nil {
-		out = []Suggestion{}
+		out = []stageindex.Suggestion{}
 	}
 	c.Set("Cache-Control", "public, max-age=300")
 	return c.JSON(fiber.Map{"suggestions": out})

@@ -37,9 +37,9 @@ type Options struct {
 	// Status, when set, adds the sync state to /readyz and /metrics.
 	Status func() Status
 	// Suggest, when set, serves /api/v1/suggest.
-	Suggest func(q string, limit int) []Suggestion
+	Suggest func(q string, limit int) []stageindex.Suggestion
 	// Stats, when set, serves /api/v1/stats.
-	Stats func() any
+	Stats func() stageindex.Stats
 	// Static, when set, mounts the search page and the widget.
 	Static func(app *fiber.App)
 }
@@ -54,14 +54,6 @@ type Status struct {
 	ChangesApplied int64     `json:"changes_applied"`
 	LastError      string    `json:"last_error,omitempty"`
 	RebuildSeconds float64   `json:"rebuild_seconds,omitempty"`
-}
-
-// Suggestion is one entry of /api/v1/suggest.
-type Suggestion struct {
-	Text  string `json:"text"`
-	Kind  string `json:"kind"`
-	Field string `json:"field,omitempty"`
-	Count int    `json:"count,omitempty"`
 }
 
 // Server is the HTTP front of stageindex.
