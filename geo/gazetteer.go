@@ -151,6 +151,9 @@ func (g *Gazetteer) index() {
 		for _, w := range wordStarts(c.key) {
 			g.prefix = append(g.prefix, prefixEntry{key: w, id: id, tier: tierWord})
 		}
+		if k := compact(c.key); k != c.key {
+			g.loose[k] = appendUnique(g.loose[k], id)
+		}
 		for _, a := range c.aliases {
 			k := normKey(a)
 			g.loose[k] = appendUnique(g.loose[k], id)

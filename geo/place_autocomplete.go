@@ -20,8 +20,10 @@ const (
 // be ~30 or ~300 times more populous to outrank a name-start match.
 var tierBonus = [...]float64{tierName: 0, tierWord: -1.5, tierAlias: -2.5}
 
-// exactBonus puts "Paris" before "Paris 15e Arrondissement" and Parisot.
-const exactBonus = 3
+// exactBonus rewards a key equal to the input: "Paris" before "Paris 15e
+// Arrondissement" and Parisot; a whole later word ("lyon" in Sainte-Foy-lès-
+// Lyon) less, so that Lyon's arrondissements stay ahead.
+var exactBonus = [...]float64{tierName: 3, tierWord: 1, tierAlias: 3}
 
 // prefixEntry is one key of the sorted autocomplete index.
 type prefixEntry struct {
@@ -110,7 +112,7 @@ func (g *Gazetteer) complete(key string, keep func(int32) bool, limit int) []sta
 		}
 		score := g.communes[e.id].logPop + tierBonus[e.tier]
 		if len(e.key) == len(key) {
-			score += exactBonus
+			score += exactBonus[e.tier]
 		}
 		t.add(scored{id: e.id, score: score})
 	}
@@ -130,7 +132,7 @@ func (g *Gazetteer) completePostcode(digits string, limit int) []stageindex.Plac
 		for _, id := range g.byPostcode[p] {
 			score := g.communes[id].logPop
 			if len(p) == len(digits) {
-				score += exactBonus * 3
+				score += 10
 			}
 			t.add(scored{id: id, score: score, postcode: p})
 		}

@@ -18,7 +18,7 @@ func (g *Gazetteer) CommuneOf(zipcode, city string) (insee string, ok bool) {
 	if !parsed {
 		q = query{key: normKey(city)}
 	}
-	key := q.key
+	key := stripCedex(q.key)
 	inZip := g.byPostcode[zip]
 	if key == "" {
 		if len(inZip) == 1 {
@@ -64,6 +64,19 @@ func (g *Gazetteer) CommuneOf(zipcode, city string) (insee string, ok bool) {
 		return g.communes[bestID].insee, true
 	}
 	return "", false
+}
+
+// stripCedex drops a trailing "cedex" or "cedex 9" from a city key.
+func stripCedex(key string) string {
+	words := strings.Fields(key)
+	n := len(words)
+	if n > 1 && isDigits(words[n-1]) && words[n-2] == "cedex" {
+		n--
+	}
+	if n > 1 && words[n-1] == "cedex" {
+		return strings.Join(words[:n-1], " ")
+	}
+	return key
 }
 
 // cityKey is the key of the city an arrondissement belongs to, "" otherwise.

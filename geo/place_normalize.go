@@ -46,6 +46,10 @@ var saintAbbrev = map[string]string{"st": "saint", "ste": "sainte", "sts": "sain
 // Adam"); a name is also found without them.
 var articles = map[string]bool{"le": true, "la": true, "les": true, "l": true}
 
+// compact is a key without spaces, so that "lhay les roses" and "l hay les
+// roses" meet.
+func compact(k string) string { return strings.ReplaceAll(k, " ", "") }
+
 // stripArticle drops a leading article from a key.
 func stripArticle(k string) string {
 	if i := strings.IndexByte(k, ' '); i > 0 && articles[k[:i]] {
@@ -118,7 +122,7 @@ func (g *Gazetteer) parseName(s string) (q query, ok bool) {
 	q.key = normKey(s)
 	// A trailing or leading department code or postcode after a space.
 	words := strings.Split(q.key, " ")
-	if len(words) > 1 {
+	if _, isArr := arrondissement(q.key); !isArr && len(words) > 1 {
 		last := words[len(words)-1]
 		if code, found := g.deptCode(last); found && q.dept == "" && isDeptCodeShape(last) {
 			q.dept = code

@@ -100,6 +100,7 @@ func (g *Gazetteer) lookupName(q query) []int32 {
 	}
 	var ids []int32
 	ids = append(ids, g.filter(g.loose[q.key], q)...)
+	ids = append(ids, g.filter(g.loose[compact(q.key)], q)...)
 	if s := stripArticle(q.key); s != q.key {
 		ids = append(ids, g.filter(g.exact[s], q)...)
 		ids = append(ids, g.filter(g.loose[s], q)...)
