@@ -45,10 +45,10 @@ const frArticles = "l d j m n s t c qu jusqu lorsqu puisqu quoiqu"
 
 // textStopWords are dropped by AnalyzerText, written folded because they are
 // removed after accent folding. Deliberately absent: "mais" (maïs folds to
-// it), "son" (prise de son), "car" (a coach), "or" (gold), "ete".
+// it), "son" (prise de son), "car" (a coach), "or" (gold), "ete", "etre" (bien-être).
 const textStopWords = `
 a ai as au aux avec avez avons c ca ce ceci cela ces cet cette chez comme
-d dans de depuis des donc dont du elle elles en entre est et etre eux il ils
+d dans de depuis des donc dont du elle elles en entre est et eux il ils
 j je l la le les leur leurs lors lui m ma me mes moi mon n ne ni nos notre
 nous on ont ou par pas pendant plus pour qu que quel quelle qui s sa sans se
 ses si sont sous sur t ta te tes toi ton tous tout toute toutes tres tu un
