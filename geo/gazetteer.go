@@ -1,11 +1,13 @@
 package geo
 
 import (
-	"bufio"
+	"cmp"
 	"compress/gzip"
 	_ "embed" // the gazetteer file
 	"fmt"
+	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +50,6 @@ type Gazetteer struct {
 	exact      map[string][]int32 // normKey(name) → ids
 	loose      map[string][]int32 // name key without leading article, and aliases
 	prefix     []prefixEntry      // sorted by key, for autocomplete
-	fuzzyKeys  []fuzzyKey         // distinct keys, for typo candidates
 	depts      []Department
 	deptName   map[string]string
 	deptByKey  map[string]string // normKey(name) → code
@@ -66,15 +67,20 @@ func LoadGazetteer() (*Gazetteer, error) {
 		deptName:   make(map[string]string, 110),
 		deptByKey:  make(map[string]string, 110),
 	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for line := 1; sc.Scan(); line++ {
-		if err := g.addLine(sc.Text()); err != nil {
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("geo: load gazetteer: %w", err)
+	}
+	// One string for the whole file: every name and code is a substring of
+	// it, which keeps loading to a few allocations per commune.
+	text := string(raw)
+	g.communes = make([]commune, 0, strings.Count(text, "\nC\t"))
+	for line := 1; text != ""; line++ {
+		var row string
+		row, text, _ = strings.Cut(text, "\n")
+		if err := g.addLine(row); err != nil {
 			return nil, fmt.Errorf("geo: load gazetteer: line %d: %w", line, err)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("geo: load gazetteer: %w", err)
 	}
 	if len(g.communes) == 0 || len(g.depts) == 0 {
 		return nil, fmt.Errorf("geo: load gazetteer: empty places file")
@@ -87,14 +93,23 @@ func (g *Gazetteer) addLine(s string) error {
 	if s == "" || s[0] == '#' {
 		return nil
 	}
-	f := strings.Split(s, "\t")
+	var f [12]string
+	n := 0
+	for rest := s; n < len(f); n++ {
+		var ok bool
+		f[n], rest, ok = strings.Cut(rest, "\t")
+		if !ok {
+			n++
+			break
+		}
+	}
 	switch {
-	case f[0] == "D" && len(f) == 3:
+	case f[0] == "D" && n == 3:
 		g.depts = append(g.depts, Department{Code: f[1], Name: f[2]})
 		g.deptName[f[1]] = f[2]
 		g.deptByKey[normKey(f[2])] = f[1]
 		return nil
-	case f[0] == "C" && len(f) == 11:
+	case f[0] == "C" && n == 11:
 		pop, err1 := strconv.Atoi(f[4])
 		lat, err2 := strconv.ParseFloat(f[5], 64)
 		lng, err3 := strconv.ParseFloat(f[6], 64)
@@ -125,13 +140,7 @@ func splitNonEmpty(s, sep string) []string {
 func (g *Gazetteer) index() {
 	g.exact = make(map[string][]int32, len(g.communes))
 	g.loose = make(map[string][]int32, len(g.communes)/4)
-	seenKey := make(map[string]bool, len(g.communes)*2)
-	addFuzzy := func(k string, id int32) {
-		if !seenKey[k] {
-			seenKey[k] = true
-			g.fuzzyKeys = append(g.fuzzyKeys, fuzzyKey{key: k, id: id})
-		}
-	}
+	g.prefix = make([]prefixEntry, 0, len(g.communes)*3)
 	for i := range g.communes {
 		c := &g.communes[i]
 		id := int32(i)
@@ -142,11 +151,9 @@ func (g *Gazetteer) index() {
 		}
 		g.exact[c.key] = append(g.exact[c.key], id)
 		g.prefix = append(g.prefix, prefixEntry{key: c.key, id: id, tier: tierName})
-		addFuzzy(c.key, id)
 		if s := stripArticle(c.key); s != c.key {
 			g.loose[s] = append(g.loose[s], id)
 			g.prefix = append(g.prefix, prefixEntry{key: s, id: id, tier: tierName})
-			addFuzzy(s, id)
 		}
 		for _, w := range wordStarts(c.key) {
 			g.prefix = append(g.prefix, prefixEntry{key: w, id: id, tier: tierWord})
@@ -158,7 +165,6 @@ func (g *Gazetteer) index() {
 			k := normKey(a)
 			g.loose[k] = appendUnique(g.loose[k], id)
 			g.prefix = append(g.prefix, prefixEntry{key: k, id: id, tier: tierAlias})
-			addFuzzy(k, id)
 		}
 	}
 	for i := range g.communes {
@@ -180,7 +186,7 @@ func (g *Gazetteer) index() {
 			g.sortByPop(ids)
 		}
 	}
-	sort.Slice(g.prefix, func(i, j int) bool { return g.prefix[i].key < g.prefix[j].key })
+	slices.SortFunc(g.prefix, func(a, b prefixEntry) int { return cmp.Compare(a.key, b.key) })
 	sort.Slice(g.depts, func(i, j int) bool { return g.depts[i].Code < g.depts[j].Code })
 }
 
@@ -195,12 +201,15 @@ func appendUnique(ids []int32, id int32) []int32 {
 
 // sortByPop orders ids by population, most populous first, INSEE code on ties.
 func (g *Gazetteer) sortByPop(ids []int32) {
-	sort.Slice(ids, func(i, j int) bool {
-		a, b := &g.communes[ids[i]], &g.communes[ids[j]]
+	if len(ids) < 2 {
+		return
+	}
+	slices.SortFunc(ids, func(x, y int32) int {
+		a, b := &g.communes[x], &g.communes[y]
 		if a.pop != b.pop {
-			return a.pop > b.pop
+			return cmp.Compare(b.pop, a.pop)
 		}
-		return a.insee < b.insee
+		return cmp.Compare(a.insee, b.insee)
 	})
 }
 

@@ -4,40 +4,93 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-
-	"github.com/stageindex/stageindex"
+	"unicode/utf8"
 )
 
-// normKey is the comparison key of a place name: stageindex.Fold (case,
-// accents, hyphens, apostrophes) with every other punctuation mark turned
-// into a space, and the abbreviations St, Ste, Sts, Stes spelled out.
+// normKey is the comparison key of a place name: lower case, French
+// diacritics and ligatures folded (as stageindex.Fold does), every run of
+// other characters (hyphens, apostrophes, dots, parentheses) one space, and
+// the abbreviations St, Ste, Sts, Stes spelled out. It is on the load path
+// of 35,000 names, hence the ASCII fast path.
 func normKey(s string) string {
-	f := stageindex.Fold(s)
-	var b strings.Builder
-	b.Grow(len(f))
+	b := make([]byte, 0, len(s)+4)
 	space := true
-	for _, r := range f {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			if !space {
-				b.WriteByte(' ')
-				space = true
-			}
-			continue
+	sep := func() {
+		if !space {
+			b = append(b, ' ')
+			space = true
 		}
-		b.WriteRune(r)
-		space = false
 	}
-	k := strings.TrimRight(b.String(), " ")
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b = append(b, byte(r))
+			space = false
+		case r >= 'A' && r <= 'Z':
+			b = append(b, byte(r)+'a'-'A')
+			space = false
+		case r < 0x80:
+			sep()
+		default:
+			r = unicode.ToLower(r)
+			if f, ok := foldRune(r); ok {
+				b = append(b, f...)
+				space = false
+			} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				b = utf8.AppendRune(b, r)
+				space = false
+			} else {
+				sep()
+			}
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	k := string(b)
 	if !strings.Contains(k, "st") {
 		return k
 	}
 	words := strings.Split(k, " ")
+	changed := false
 	for i, w := range words {
 		if full, ok := saintAbbrev[w]; ok {
 			words[i] = full
+			changed = true
 		}
 	}
+	if !changed {
+		return k
+	}
 	return strings.Join(words, " ")
+}
+
+// foldRune folds the lower-case letters with diacritics used in French
+// place names (and a few more) to ASCII.
+func foldRune(r rune) (string, bool) {
+	switch r {
+	case 'à', 'â', 'ä', 'á', 'ã', 'å':
+		return "a", true
+	case 'ç':
+		return "c", true
+	case 'é', 'è', 'ê', 'ë':
+		return "e", true
+	case 'î', 'ï', 'í', 'ì':
+		return "i", true
+	case 'ô', 'ö', 'ó', 'ò', 'õ':
+		return "o", true
+	case 'ù', 'û', 'ü', 'ú':
+		return "u", true
+	case 'ÿ', 'ý':
+		return "y", true
+	case 'ñ':
+		return "n", true
+	case 'œ':
+		return "oe", true
+	case 'æ':
+		return "ae", true
+	}
+	return "", false
 }
 
 var saintAbbrev = map[string]string{"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}

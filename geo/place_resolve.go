@@ -160,13 +160,6 @@ func whereError(msg string, cands []stageindex.Place) error {
 	}
 }
 
-// fuzzyKey is a distinct name key (own name, name without article, former
-// name) and a commune it names.
-type fuzzyKey struct {
-	key string
-	id  int32
-}
-
 // suggest returns up to n places whose name is within a few typos of q.key
 // (closest first, then most populous), topped up with prefix matches.
 func (g *Gazetteer) suggest(q query, n int) []stageindex.Place {
@@ -176,13 +169,20 @@ func (g *Gazetteer) suggest(q query, n int) []stageindex.Place {
 		d  int
 	}
 	best := make(map[int32]int)
-	for _, fk := range g.fuzzyKeys {
-		if abs(len(fk.key)-len(q.key)) > maxD || !g.accepts(fk.id, q) {
-			continue
-		}
-		if d := levenshtein(q.key, fk.key, maxD); d <= maxD {
-			if old, ok := best[fk.id]; !ok || d < old {
-				best[fk.id] = d
+	// Every key: own names, names without article, compact and former names.
+	for _, m := range []map[string][]int32{g.exact, g.loose} {
+		for k, ids := range m {
+			if abs(len(k)-len(q.key)) > maxD {
+				continue
+			}
+			d := levenshtein(q.key, k, maxD)
+			if d > maxD {
+				continue
+			}
+			for _, id := range ids {
+				if old, ok := best[id]; g.accepts(id, q) && (!ok || d < old) {
+					best[id] = d
+				}
 			}
 		}
 	}
