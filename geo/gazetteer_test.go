@@ -147,3 +147,34 @@ func TestResolveHostile(t *testing.T) {
 		g.CommuneOf(in, in)
 	}
 }
+
+// TestCoordinatesPlausible checks every commune, fallback or not, lies near
+// the most populous commune of its department: a fallback must never put a
+// commune at the wrong end of France.
+func TestCoordinatesPlausible(t *testing.T) {
+	g := loadTest(t)
+	top := map[string]*commune{}
+	for i := range g.communes {
+		c := &g.communes[i]
+		if c.parent == "" && (top[c.dept] == nil || c.pop > top[c.dept].pop) {
+			top[c.dept] = c
+		}
+	}
+	var approx int
+	for i := range g.communes {
+		c := &g.communes[i]
+		if c.approx {
+			approx++
+		}
+		limit := 200.0
+		if c.dept == "973" { // French Guiana is 400 km from north to south
+			limit = 400
+		}
+		if d := HaversineKm(c.lat, c.lng, top[c.dept].lat, top[c.dept].lng); d > limit {
+			t.Errorf("%s %s (%s) is %.0f km from %s", c.insee, c.name, c.dept, d, top[c.dept].name)
+		}
+	}
+	if approx == 0 || approx == len(g.communes) {
+		t.Errorf("%d approximate communes of %d: flag not set as documented", approx, len(g.communes))
+	}
+}
