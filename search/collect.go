@@ -1,0 +1,144 @@
+package search
+
+import (
+	"context"
+	"math/bits"
+
+	"github.com/stageindex/stageindex"
+)
+
+// collect finds every offer matching req, counts the facets and returns the
+// sort keys of the hits. The caller holds ix.mu (read).
+func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textPlan) ([]hitKey, stageindex.Facets, error) {
+	f := compileFilters(req)
+	fc := facetCounter{sectors: make([]int, len(stageindex.Sectors)), depts: make([]int, len(ix.depts)), weeks: map[uint16]int{}}
+	var keys []hitKey
+	visit := func(slot int32, tier uint8, score float32) {
+		d := ix.docs[slot]
+		if d == nil {
+			return
+		}
+		dist, ok := f.place(d)
+		if !ok {
+			return
+		}
+		fails, ok := f.fails(d)
+		if !ok {
+			return
+		}
+		fc.add(d, fails, f.now)
+		if fails == 0 {
+			keys = append(keys, hitKey{slot: slot, tier: tier, score: score, dist: dist, published: d.published})
+		}
+	}
+	switch {
+	case p != nil:
+		ms, err := ix.textMatches(ctx, f, p)
+		if err != nil {
+			return nil, stageindex.Facets{}, err
+		}
+		for _, m := range ms {
+			visit(m.slot, m.tier, m.score)
+		}
+	case f.center != nil && f.remote == stageindex.RemoteExclude:
+		if err := ix.cells.Near(f.center.Lat, f.center.Lng, f.radius, func(slot int32) { visit(slot, 0, 0) }); err != nil {
+			return nil, stageindex.Facets{}, err
+		}
+	default:
+		for slot := range ix.docs {
+			visit(int32(slot), 0, 0)
+		}
+	}
+	return keys, fc.facets(ix.depts), nil
+}
+
+// textMatches gathers the keyword matches from the shards the search area
+// touches. Typo tolerance is tried only when no offer there matches
+// literally or through the thesaurus, so a typo never hides a real word.
+func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([]match, error) {
+	var shards []*shard
+	if f.center != nil && f.remote == stageindex.RemoteExclude {
+		shards = ix.shardsNear(f.center.Lat, f.center.Lng, f.radius)
+	} else {
+		for _, s := range ix.shards {
+			shards = append(shards, s)
+		}
+	}
+	var all []match
+	for _, fuzzy := range []bool{false, true} {
+		if fuzzy {
+			ix.correctTypos(p)
+		}
+		for _, s := range shards {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			ms, err := ix.shardMatches(s, p, fuzzy)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, ms...)
+		}
+		if len(all) > 0 {
+			break
+		}
+	}
+	return all, nil
+}
+
+// facetCounter counts facet values. An offer failing no faceted filter counts
+// in every facet; one failing exactly one counts only in that filter's facet,
+// which is what "each facet ignores its own filter" means.
+type facetCounter struct {
+	tracks  [3]int
+	sectors []int
+	depts   []int
+	weeks   map[uint16]int
+}
+
+func (fc *facetCounter) add(d *doc, fails uint8, now int64) {
+	if bits.OnesCount8(fails) > 1 {
+		return
+	}
+	if fails == 0 || fails == failTrack {
+		for i := range fc.tracks {
+			if d.tracks&(1<<i) != 0 {
+				fc.tracks[i]++
+			}
+		}
+	}
+	if (fails == 0 || fails == failSector) && d.sector >= 0 {
+		fc.sectors[d.sector]++
+	}
+	if fails == 0 || fails == failWeek {
+		for _, w := range d.weeks {
+			if weekActive(w, now) {
+				fc.weeks[w]++
+			}
+		}
+	}
+	if (fails == 0 || fails == failDept) && d.dept != "" {
+		fc.depts[d.deptIdx]++
+	}
+}
+
+func (fc *facetCounter) facets(depts []string) stageindex.Facets {
+	out := stageindex.Facets{Tracks: map[string]int{}, Sectors: map[string]int{}, Weeks: map[string]int{}, Departments: map[string]int{}}
+	for i, t := range stageindex.Tracks {
+		out.Tracks[string(t)] = fc.tracks[i]
+	}
+	for i, n := range fc.sectors {
+		if n > 0 {
+			out.Sectors[stageindex.Sectors[i]] = n
+		}
+	}
+	for w, n := range fc.weeks {
+		out.Weeks[weekName(w)] = n
+	}
+	for i, n := range fc.depts {
+		if n > 0 {
+			out.Departments[depts[i]] = n
+		}
+	}
+	return out
+}

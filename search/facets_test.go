@@ -1,0 +1,151 @@
+package search
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/stageindex/stageindex"
+)
+
+func TestFacetsIgnoreTheirOwnFilter(t *testing.T) {
+	ix := newTestIndex(t)
+	req := stageindex.SearchRequest{Center: &stBrieuc, RadiusKm: 10, Tracks: []stageindex.Track{stageindex.TrackSEGPA}}
+	res, err := ix.Search(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Within 10 km: bread-here (segpa), desc-only, bank, vet (generale+prepa),
+	// bread-near. The track facet ignores the track filter.
+	wantTracks := map[string]int{"generale": 4, "segpa": 1, "prepa_metiers": 1}
+	if !maps.Equal(res.Facets.Tracks, wantTracks) {
+		t.Errorf("tracks facet %v, want %v", res.Facets.Tracks, wantTracks)
+	}
+	// The other facets apply the track filter: only bread-here remains.
+	wantSectors := map[string]int{"Hôtellerie, restauration": 1}
+	if !maps.Equal(res.Facets.Sectors, wantSectors) {
+		t.Errorf("sectors facet %v, want %v", res.Facets.Sectors, wantSectors)
+	}
+	if !maps.Equal(res.Facets.Departments, map[string]int{"22": 1}) {
+		t.Errorf("departments facet %v", res.Facets.Departments)
+	}
+	if !maps.Equal(res.Facets.Weeks, map[string]int{"2027-W05": 1}) {
+		t.Errorf("weeks facet %v", res.Facets.Weeks)
+	}
+}
+
+func TestFacetsListZeroTracks(t *testing.T) {
+	ix := newTestIndex(t)
+	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "garage", Center: &rennes, RadiusKm: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"generale": 1, "segpa": 0, "prepa_metiers": 0}
+	if !maps.Equal(res.Facets.Tracks, want) {
+		t.Fatalf("tracks facet %v, want %v", res.Facets.Tracks, want)
+	}
+}
+
+func TestRelaxedWidensRadiusFirst(t *testing.T) {
+	ix := newTestIndex(t)
+	tests := []struct {
+		name        string
+		req         stageindex.SearchRequest
+		wantWidened []string
+		wantIDs     []string
+	}{
+		{"radius", stageindex.SearchRequest{Query: "garage", Center: &stageindex.LatLng{Lat: 48.16, Lng: -1.68}, RadiusKm: 2}, []string{"radius"}, []string{"garage"}},
+		{"radius then filters", stageindex.SearchRequest{Query: "garage", Center: &rennes, RadiusKm: 5, Tracks: []stageindex.Track{stageindex.TrackSEGPA}}, []string{"radius", "filters"}, []string{"garage"}},
+		{"then keywords", stageindex.SearchRequest{Query: "astronaute", Center: &rennes, RadiusKm: 5}, []string{"radius", "keywords"}, []string{"garage"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 0 || res.Relaxed == nil {
+				t.Fatalf("total %d relaxed %v: the case must start with no hit", res.Total, res.Relaxed)
+			}
+			if !slices.Equal(res.Relaxed.Widened, tc.wantWidened) {
+				t.Errorf("widened %v, want %v", res.Relaxed.Widened, tc.wantWidened)
+			}
+			if got := ids(res.Relaxed.Hits); !slices.Equal(got, tc.wantIDs) {
+				t.Errorf("relaxed hits %v, want %v", got, tc.wantIDs)
+			}
+		})
+	}
+}
+
+func TestApplyUpdatesAndDeletes(t *testing.T) {
+	ix := newTestIndex(t)
+	ctx := context.Background()
+	search := func(q string) []string {
+		res, err := ix.Search(ctx, stageindex.SearchRequest{Query: q, Center: &stBrieuc, RadiusKm: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(res.Hits)
+	}
+	if got := search("garage"); len(got) != 0 {
+		t.Fatalf("garage in Rennes found from Saint-Brieuc at 60 km: %v", got)
+	}
+	moved := offer("garage", "Garage Renault - Mécanique automobile", "Entretien des voitures.", sector("Automobile"))
+	if err := ix.Apply(ctx, []stageindex.Offer{moved}, []string{"bank"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search("garage"); !slices.Equal(got, []string{"garage"}) {
+		t.Fatalf("after moving the garage to Saint-Brieuc: %v", got)
+	}
+	if got := search("banque"); len(got) != 0 {
+		t.Fatalf("deleted offer still found: %v", got)
+	}
+	if _, ok := ix.Get("bank"); ok {
+		t.Fatal("deleted offer still in Get")
+	}
+	if n := ix.Len(); n != len(corpus())-1 {
+		t.Fatalf("Len %d, want %d", n, len(corpus())-1)
+	}
+}
+
+func TestPagination(t *testing.T) {
+	ix := newTestIndex(t)
+	all, err := ix.Search(context.Background(), stageindex.SearchRequest{Center: &stBrieuc, RadiusKm: 30, PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paged []string
+	for page := 1; page <= 4; page++ {
+		res, err := ix.Search(context.Background(), stageindex.SearchRequest{Center: &stBrieuc, RadiusKm: 30, Page: page, PerPage: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != all.Total {
+			t.Fatalf("page %d total %d, want %d", page, res.Total, all.Total)
+		}
+		paged = append(paged, ids(res.Hits)...)
+	}
+	if !slices.Equal(paged, ids(all.Hits)) {
+		t.Fatalf("pages %v, want %v", paged, ids(all.Hits))
+	}
+}
+
+func TestHighlights(t *testing.T) {
+	ix := newTestIndex(t)
+	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "boulanger", Center: &stBrieuc, RadiusKm: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].ID != "bread-here" {
+		t.Fatalf("hits %v", ids(res.Hits))
+	}
+	want := []stageindex.Segment{
+		{Text: "Boulangère", Match: true}, {Text: " ou ", Match: false},
+		{Text: "boulanger", Match: true}, {Text: " : une semaine au ", Match: false},
+		{Text: "fournil", Match: true}, // a close thesaurus word of boulanger
+	}
+	if got := res.Hits[0].Highlights["title"]; !slices.Equal(got, want) {
+		t.Fatalf("title highlight %#v, want %#v", got, want)
+	}
+}

@@ -1,0 +1,71 @@
+package search
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// MappingVersion changes whenever newMapping or the analysis changes, so that
+// an index built by an older binary is rebuilt rather than searched with
+// mismatched analysis.
+const MappingVersion = 1
+
+// Field names of the Bleve documents.
+const (
+	fieldTitle         = "title"
+	fieldDescription   = "description"
+	fieldEmployer      = "employer"
+	fieldEmployerExact = "employer_exact"
+	fieldEmployerDesc  = "employer_description"
+	fieldSector        = "sector"
+	fieldAll           = "_all"
+)
+
+// newMapping builds the Bleve mapping: every text field goes through the
+// French analyzer and into _all, which carries the main keyword match; the
+// title keeps term vectors for phrase matches; the employer name is also kept
+// unstemmed so that "Le Gall" matches as typed. Nothing is stored: the search
+// core keeps offers in memory and computes highlights itself.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	m := mapping.NewIndexMapping()
+	if err := RegisterAnalysis(m); err != nil {
+		return nil, fmt.Errorf("search: analysis: %w", err)
+	}
+	text := func(analyzer string, inAll, vectors bool) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeInAll = inAll
+		f.IncludeTermVectors = vectors
+		f.DocValues = false
+		return f
+	}
+	dm := mapping.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fieldTitle, text(AnalyzerText, true, true))
+	dm.AddFieldMappingsAt(fieldDescription, text(AnalyzerText, true, false))
+	dm.AddFieldMappingsAt(fieldEmployer, text(AnalyzerText, true, false))
+	dm.AddFieldMappingsAt(fieldEmployerExact, text(AnalyzerExact, false, true))
+	dm.AddFieldMappingsAt(fieldEmployerDesc, text(AnalyzerText, true, false))
+	dm.AddFieldMappingsAt(fieldSector, text(AnalyzerText, true, false))
+	m.DefaultMapping = dm
+	m.DefaultAnalyzer = AnalyzerText
+	m.DefaultField = fieldAll
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	return m, nil
+}
+
+// bleveDoc is what Bleve indexes for an offer.
+func bleveDoc(d *doc) map[string]any {
+	o := d.offer
+	return map[string]any{
+		fieldTitle:         o.Title,
+		fieldDescription:   o.Description,
+		fieldEmployer:      o.EmployerName,
+		fieldEmployerExact: o.EmployerName,
+		fieldEmployerDesc:  o.EmployerDescription,
+		fieldSector:        o.Sector,
+	}
+}

@@ -1,0 +1,131 @@
+package search
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/stageindex/stageindex"
+)
+
+// less orders hit keys for a sort order. Ties always fall back on the most
+// recently published, then the id, so that pages are stable.
+func (ix *Index) less(order stageindex.SortOrder) func(a, b hitKey) int {
+	byDist := func(a, b hitKey) int {
+		switch {
+		case a.dist < 0 && b.dist >= 0:
+			return 1
+		case b.dist < 0 && a.dist >= 0:
+			return -1
+		}
+		return cmp.Compare(a.dist, b.dist)
+	}
+	tail := func(a, b hitKey) int {
+		if c := cmp.Compare(b.published, a.published); c != 0 {
+			return c
+		}
+		return cmp.Compare(ix.docs[a.slot].offer.ID, ix.docs[b.slot].offer.ID)
+	}
+	switch order {
+	case stageindex.SortDistance:
+		return func(a, b hitKey) int {
+			if c := byDist(a, b); c != 0 {
+				return c
+			}
+			return tail(a, b)
+		}
+	case stageindex.SortDate:
+		return func(a, b hitKey) int {
+			if c := cmp.Compare(b.published, a.published); c != 0 {
+				return c
+			}
+			if c := byDist(a, b); c != 0 {
+				return c
+			}
+			return tail(a, b)
+		}
+	}
+	// Relevance: the tier first; within a tier the nearest offer wins when a
+	// place was given (a pupil cannot travel far), the text score otherwise.
+	return func(a, b hitKey) int {
+		if c := cmp.Compare(b.tier, a.tier); c != 0 {
+			return c
+		}
+		if c := byDist(a, b); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return tail(a, b)
+	}
+}
+
+// page sorts keys and returns the hits of the requested page. Only the
+// first page×per_page keys are fully ordered.
+func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textPlan) []stageindex.Hit {
+	from := (req.Page - 1) * req.PerPage
+	if from >= len(keys) {
+		return []stageindex.Hit{}
+	}
+	to := min(from+req.PerPage, len(keys))
+	topK(keys, to, ix.less(req.Sort))
+	hits := make([]stageindex.Hit, 0, to-from)
+	for _, k := range keys[from:to] {
+		hits = append(hits, ix.hit(k, p))
+	}
+	return hits
+}
+
+// topK moves the k smallest keys, in order, to the front of keys.
+func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
+	if k >= len(keys)/2 {
+		slices.SortFunc(keys, cmpFn)
+		return
+	}
+	// Partial selection: keep a sorted prefix of the k best seen so far.
+	best := slices.Clone(keys[:k])
+	slices.SortFunc(best, cmpFn)
+	for _, x := range keys[k:] {
+		if cmpFn(x, best[k-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(best, x, cmpFn)
+		copy(best[i+1:], best[i:k-1])
+		best[i] = x
+	}
+	copy(keys, best)
+}
+
+func (ix *Index) hit(k hitKey, p *textPlan) stageindex.Hit {
+	o := ix.docs[k.slot].offer
+	h := stageindex.Hit{
+		ID: o.ID, Title: o.Title, Description: o.Description, EmployerName: o.EmployerName,
+		Sector: o.Sector, Tracks: o.Tracks, City: o.City, Zipcode: o.Zipcode, Department: o.Department,
+		Weeks: o.Weeks, Remote: o.Remote, IsPublic: o.IsPublic, HandicapAccessible: o.HandicapAccessible,
+		MaxCandidates: o.MaxCandidates, URL: o.URL,
+	}
+	if h.Weeks == nil {
+		h.Weeks = []string{}
+	}
+	if o.PublishedAt != nil {
+		t := o.PublishedAt.UTC().Truncate(time.Second)
+		h.PublishedAt = &t
+	}
+	if o.HasLocation() {
+		h.Location = &stageindex.LatLng{Lat: *o.Latitude, Lng: *o.Longitude}
+	}
+	if k.dist >= 0 {
+		d := math.Round(k.dist*100) / 100
+		h.DistanceKm = &d
+	}
+	if p != nil {
+		h.Score = float64(k.tier) + math.Min(float64(k.score), 0.999)
+		h.Highlights = map[string][]stageindex.Segment{
+			"title":       ix.highlight(o.Title, p),
+			"description": ix.highlight(o.Description, p),
+		}
+	}
+	return h
+}

@@ -1,0 +1,68 @@
+package search
+
+import (
+	"context"
+
+	"github.com/stageindex/stageindex"
+)
+
+// relax widens a search that found nothing, one step at a time and in the
+// contract's order (radius up to the maximum, then the filters, then the
+// keywords), and reports the first step that finds something. A pupil
+// should never face an empty page without a next step.
+func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *textPlan) (*stageindex.Relaxed, error) {
+	type step struct {
+		name  string
+		apply func(r *stageindex.SearchRequest, p **textPlan) bool // false: nothing to widen
+	}
+	steps := []step{
+		{"radius", func(r *stageindex.SearchRequest, _ **textPlan) bool {
+			if r.Center == nil || r.RadiusKm >= stageindex.MaxRadiusKm {
+				return false
+			}
+			r.RadiusKm, r.Commune = stageindex.MaxRadiusKm, ""
+			return true
+		}},
+		{"filters", func(r *stageindex.SearchRequest, _ **textPlan) bool {
+			if len(r.Tracks)+len(r.Sectors)+len(r.Weeks)+len(r.Departments) == 0 && r.IsPublic == nil && r.Accessible == nil {
+				return false
+			}
+			r.Tracks, r.Sectors, r.Weeks, r.Departments, r.IsPublic, r.Accessible = nil, nil, nil, nil, nil, nil
+			return true
+		}},
+		{"keywords", func(r *stageindex.SearchRequest, p **textPlan) bool {
+			if *p == nil {
+				return false
+			}
+			*p, r.Query = nil, ""
+			if r.Sort == stageindex.SortRelevance {
+				r.Sort = stageindex.SortDistance
+				if r.Center == nil {
+					r.Sort = stageindex.SortDate
+				}
+			}
+			return true
+		}},
+	}
+	var widened []string
+	for _, s := range steps {
+		if !s.apply(&req, &p) {
+			continue
+		}
+		widened = append(widened, s.name)
+		keys, _, err := ix.collect(ctx, req, p)
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) > 0 {
+			first := req
+			first.Page = 1
+			rel := &stageindex.Relaxed{Widened: widened, Total: len(keys), Hits: ix.page(keys, first, p)}
+			if req.Center != nil {
+				rel.RadiusKm = req.RadiusKm
+			}
+			return rel, nil
+		}
+	}
+	return &stageindex.Relaxed{Widened: widened, Hits: []stageindex.Hit{}}, nil
+}

@@ -1,0 +1,197 @@
+package search
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/geo"
+)
+
+// communeDiskKm bounds the disk searched for radius_km=0: hits are then
+// filtered by INSEE code, and no French commune reaches this far.
+const communeDiskKm = 30
+
+// hitKey is what a matching offer is sorted by.
+type hitKey struct {
+	slot      int32
+	tier      uint8
+	score     float32
+	dist      float64 // -1 when unknown
+	published int64
+}
+
+// Search answers req. The request must already be validated by the caller
+// (the API does it); Search trusts its ranges.
+func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*stageindex.SearchResult, error) {
+	start := time.Now()
+	if req.Now.IsZero() {
+		req.Now = ix.cfg.Now()
+	}
+	if req.PerPage == 0 {
+		req.PerPage = stageindex.DefaultPerPage
+	}
+	if req.Page == 0 {
+		req.Page = 1
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+
+	p := ix.plan(req.Query)
+	if req.Sort == "" {
+		switch {
+		case p != nil:
+			req.Sort = stageindex.SortRelevance
+		case req.Center != nil:
+			req.Sort = stageindex.SortDistance
+		default:
+			req.Sort = stageindex.SortDate
+		}
+	}
+	keys, facets, err := ix.collect(ctx, req, p)
+	if err != nil {
+		return nil, err
+	}
+	res := &stageindex.SearchResult{Total: len(keys), Page: req.Page, PerPage: req.PerPage, Facets: facets}
+	res.Hits = ix.page(keys, req, p)
+	if res.Total == 0 {
+		if res.Relaxed, err = ix.relax(ctx, req, p); err != nil {
+			return nil, err
+		}
+	}
+	res.TookMs = math.Round(float64(time.Since(start).Microseconds())/10) / 100
+	return res, nil
+}
+
+// filterBits name the faceted filters an offer fails.
+const (
+	failTrack uint8 = 1 << iota
+	failSector
+	failWeek
+	failDept
+)
+
+// filters is a request's filters compiled for the hot loop.
+type filters struct {
+	now         int64
+	trackMask   uint8
+	sectors     map[int16]bool
+	weeks       map[uint16]bool
+	depts       map[string]bool
+	isPublic    *bool
+	accessible  *bool
+	remote      stageindex.RemoteMode
+	center      *stageindex.LatLng
+	radius      float64
+	commune     string
+	needsCommun bool
+}
+
+func compileFilters(req stageindex.SearchRequest) *filters {
+	f := &filters{now: req.Now.Unix(), isPublic: req.IsPublic, accessible: req.Accessible,
+		remote: req.Remote, center: req.Center, radius: req.RadiusKm}
+	if f.remote == "" {
+		f.remote = stageindex.RemoteExclude
+	}
+	if req.Center != nil && req.RadiusKm == 0 && req.Commune != "" {
+		f.commune, f.needsCommun, f.radius = req.Commune, true, communeDiskKm
+	}
+	for i, t := range stageindex.Tracks {
+		for _, u := range req.Tracks {
+			if t == u {
+				f.trackMask |= 1 << i
+			}
+		}
+	}
+	if len(req.Sectors) > 0 {
+		f.sectors = map[int16]bool{}
+		for _, s := range req.Sectors {
+			for i, c := range stageindex.Sectors {
+				if c == s {
+					f.sectors[int16(i)] = true
+				}
+			}
+		}
+	}
+	if len(req.Weeks) > 0 {
+		f.weeks = map[uint16]bool{}
+		for _, w := range req.Weeks {
+			if mon, err := stageindex.ParseWeek(w); err == nil {
+				f.weeks[weekCode(mon)] = true
+			}
+		}
+	}
+	if len(req.Departments) > 0 {
+		f.depts = map[string]bool{}
+		for _, d := range req.Departments {
+			f.depts[d] = true
+		}
+	}
+	return f
+}
+
+// place decides whether d is in the searched area and returns its distance
+// (-1 when unknown). Remote offers, when asked for, are in any area.
+func (f *filters) place(d *doc) (float64, bool) {
+	dist := -1.0
+	if f.center != nil && d.hasLoc {
+		dist = geo.HaversineKm(f.center.Lat, f.center.Lng, d.lat, d.lng)
+	}
+	switch f.remote {
+	case stageindex.RemoteExclude:
+		if d.offer.Remote {
+			return dist, false
+		}
+	case stageindex.RemoteOnly:
+		return dist, d.offer.Remote
+	case stageindex.RemoteInclude:
+		if d.offer.Remote {
+			return dist, true
+		}
+	}
+	if f.center == nil {
+		return dist, true
+	}
+	if f.needsCommun {
+		return dist, d.insee == f.commune
+	}
+	return dist, d.hasLoc && dist <= f.radius
+}
+
+// fails returns the faceted filters d fails, or ok=false when it fails a
+// filter that is not a facet (publication, booleans).
+func (f *filters) fails(d *doc) (uint8, bool) {
+	if !d.searchable(f.now) {
+		return 0, false
+	}
+	if f.isPublic != nil && d.offer.IsPublic != *f.isPublic {
+		return 0, false
+	}
+	if f.accessible != nil && d.offer.HandicapAccessible != *f.accessible {
+		return 0, false
+	}
+	var bits uint8
+	if f.trackMask != 0 && !d.hasTrack(f.trackMask) {
+		bits |= failTrack
+	}
+	if f.sectors != nil && !f.sectors[d.sector] {
+		bits |= failSector
+	}
+	if f.weeks != nil {
+		ok := false
+		for _, w := range d.weeks {
+			if f.weeks[w] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			bits |= failWeek
+		}
+	}
+	if f.depts != nil && !f.depts[d.dept] {
+		bits |= failDept
+	}
+	return bits, true
+}

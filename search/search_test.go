@@ -1,0 +1,166 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stageindex/stageindex"
+)
+
+var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// Places used by the test corpus.
+var (
+	stBrieuc = stageindex.LatLng{Lat: 48.5151, Lng: -2.7684}
+	plerin   = stageindex.LatLng{Lat: 48.5353, Lng: -2.7706} // 2.3 km north of Saint-Brieuc
+	lamballe = stageindex.LatLng{Lat: 48.4690, Lng: -2.5170} // 19 km east
+	rennes   = stageindex.LatLng{Lat: 48.1173, Lng: -1.6778} // 92 km
+	paris    = stageindex.LatLng{Lat: 48.8534, Lng: 2.3488}
+)
+
+type offerOpt func(o *stageindex.Offer)
+
+func at(p stageindex.LatLng, zip, city, dept string) offerOpt {
+	return func(o *stageindex.Offer) {
+		o.Latitude, o.Longitude = &p.Lat, &p.Lng
+		o.Zipcode, o.City, o.Department = zip, city, dept
+	}
+}
+
+func tracks(ts ...stageindex.Track) offerOpt { return func(o *stageindex.Offer) { o.Tracks = ts } }
+func sector(s string) offerOpt               { return func(o *stageindex.Offer) { o.Sector = s } }
+func weeks(ws ...string) offerOpt            { return func(o *stageindex.Offer) { o.Weeks = ws } }
+func published(t time.Time) offerOpt {
+	return func(o *stageindex.Offer) { o.PublishedAt = &t }
+}
+func unpublished() offerOpt { return func(o *stageindex.Offer) { o.PublishedAt = nil } }
+func remote() offerOpt {
+	return func(o *stageindex.Offer) { o.Remote = true; o.Latitude, o.Longitude = nil, nil; o.Department = "" }
+}
+func public() offerOpt           { return func(o *stageindex.Offer) { o.IsPublic = true } }
+func employer(n string) offerOpt { return func(o *stageindex.Offer) { o.EmployerName = n } }
+
+func offer(id, title, desc string, opts ...offerOpt) stageindex.Offer {
+	pub := testNow.Add(-72 * time.Hour)
+	o := stageindex.Offer{ID: id, Title: title, Description: desc, EmployerName: "Entreprise " + id,
+		Tracks: []stageindex.Track{stageindex.TrackGenerale}, MaxCandidates: 1, PublishedAt: &pub,
+		Weeks: []string{"2027-W05"}}
+	at(stBrieuc, "22000", "Saint-Brieuc", "22")(&o)
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+func corpus() []stageindex.Offer {
+	return []stageindex.Offer{
+		offer("bread-far", "Boulangerie du Centre - Découverte du métier de boulanger", "Pétrir la pâte et cuire le pain.", at(lamballe, "22400", "Lamballe-Armor", "22"), sector("Hôtellerie, restauration"), published(testNow.Add(-24*time.Hour))),
+		offer("bread-near", "Boulangerie Le Gall", "Découvrir le fournil et la vente.", at(plerin, "22190", "Plérin", "22"), sector("Hôtellerie, restauration")),
+		offer("bread-here", "Boulangère ou boulanger : une semaine au fournil", "Fabrication du pain.", sector("Hôtellerie, restauration"), tracks(stageindex.TrackSEGPA)),
+		offer("desc-only", "Supermarché Les Halles - Commerce", "Rayon boulangerie et caisse.", sector("Commerce et distribution")),
+		offer("bank", "Agence bancaire - Banque et assurance", "Accueil des clients de la banque, conseil.", sector("Banque et assurance"), public()),
+		offer("vet", "Clinique vétérinaire des Côtes", "Soins aux animaux avec le vétérinaire.", sector("Médical"), tracks(stageindex.TrackGenerale, stageindex.TrackPrepaMetiers), weeks("2027-W06")),
+		offer("garage", "Garage Renault - Mécanique automobile", "Entretien des voitures.", at(rennes, "35000", "Rennes", "35"), sector("Automobile")),
+		offer("paris-bread", "Boulangerie parisienne", "Viennoiseries.", at(paris, "75001", "Paris", "75"), sector("Hôtellerie, restauration")),
+		offer("remote-it", "Développement web à distance", "Programmation et informatique.", remote(), sector("Informatique et réseaux")),
+		offer("draft", "Boulangerie en préparation", "Pas encore publiée.", unpublished()),
+		offer("past", "Boulangerie de l'an dernier", "Semaines passées.", weeks("2026-W02")),
+	}
+}
+
+func newTestIndex(t *testing.T) *Index {
+	t.Helper()
+	ix, err := New(Config{
+		Now: func() time.Time { return testNow },
+		CommuneOf: func(zip, city string) (string, bool) {
+			insee := map[string]string{"22000": "22278", "22190": "22187", "22400": "22093", "35000": "35238", "75001": "75101"}[zip]
+			return insee, insee != ""
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Apply(context.Background(), corpus(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func ids(hits []stageindex.Hit) []string {
+	out := []string{}
+	for _, h := range hits {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+func near(p stageindex.LatLng, r float64) func(*stageindex.SearchRequest) {
+	return func(req *stageindex.SearchRequest) { req.Center = &p; req.RadiusKm = r }
+}
+
+func TestSearchRanking(t *testing.T) {
+	ix := newTestIndex(t)
+	tests := []struct {
+		name string
+		req  stageindex.SearchRequest
+		opts []func(*stageindex.SearchRequest)
+		want []string
+	}{
+		// Literal title matches by distance, then the description-only one,
+		// then the thesaurus match (boulangerie → boulanger) even though it
+		// is the nearest.
+		{"title matches by distance, then description-only, then thesaurus", stageindex.SearchRequest{Query: "boulangerie"},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 30)}, []string{"bread-near", "bread-far", "desc-only", "bread-here"}},
+		{"feminine and plural forms match the job", stageindex.SearchRequest{Query: "boulangère"},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 30)}, []string{"bread-here", "bread-far", "desc-only", "bread-near"}},
+		{"no keyword sorts by distance, ties by date then id", stageindex.SearchRequest{},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 30)}, []string{"bank", "bread-here", "desc-only", "vet", "bread-near", "bread-far"}},
+		{"radius excludes farther offers", stageindex.SearchRequest{},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 5)}, []string{"bank", "bread-here", "desc-only", "vet", "bread-near"}},
+		{"thesaurus: banquier finds the bank", stageindex.SearchRequest{Query: "banquier"},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"bank"}},
+		{"accents optional", stageindex.SearchRequest{Query: "veterinaire"},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"vet"}},
+		{"typo tolerated", stageindex.SearchRequest{Query: "veterinere"},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"vet"}},
+		{"employer name as typed", stageindex.SearchRequest{Query: "le gall"},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"bread-near"}},
+		{"track filter", stageindex.SearchRequest{Tracks: []stageindex.Track{stageindex.TrackSEGPA, stageindex.TrackPrepaMetiers}},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"bread-here", "vet"}},
+		{"public employers", stageindex.SearchRequest{IsPublic: ptr(true)},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"bank"}},
+		{"week filter", stageindex.SearchRequest{Weeks: []string{"2027-W06"}},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"vet"}},
+		{"remote only", stageindex.SearchRequest{Remote: stageindex.RemoteOnly},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"remote-it"}},
+		{"remote included with a keyword", stageindex.SearchRequest{Query: "informatique", Remote: stageindex.RemoteInclude},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"remote-it"}},
+		{"radius 0 is the commune", stageindex.SearchRequest{Commune: "22187"},
+			[]func(*stageindex.SearchRequest){near(plerin, 0)}, []string{"bread-near"}},
+		{"no place, date order", stageindex.SearchRequest{Query: "boulangerie", Sort: stageindex.SortDate},
+			nil, []string{"bread-far", "bread-here", "bread-near", "desc-only", "paris-bread"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := tc.req
+			for _, o := range tc.opts {
+				o(&req)
+			}
+			res, err := ix.Search(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Hits); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			if res.Total != len(tc.want) {
+				t.Fatalf("total %d, want %d", res.Total, len(tc.want))
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,163 @@
+package search
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/stageindex/stageindex"
+)
+
+// vocab counts the words of searchable offers' titles, by folded form, so
+// that suggestions can offer words that really find offers, spelt as the
+// offers spell them.
+type vocab struct {
+	words map[string]*vocabWord
+}
+
+type vocabWord struct {
+	text  string
+	count int
+}
+
+func newVocab() *vocab { return &vocab{words: map[string]*vocabWord{}} }
+
+// titleWords returns the distinct words of a title worth suggesting.
+func titleWords(title string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range strings.FieldsFunc(title, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+		w = strings.Trim(w, "-")
+		if len([]rune(w)) < 4 || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+func (v *vocab) add(title string, delta int) {
+	for _, w := range titleWords(title) {
+		k := stageindex.Fold(w)
+		vw, ok := v.words[k]
+		if !ok {
+			if delta < 0 {
+				continue
+			}
+			vw = &vocabWord{text: strings.ToLower(w)}
+			v.words[k] = vw
+		}
+		vw.count += delta
+		if vw.count <= 0 {
+			delete(v.words, k)
+		}
+	}
+}
+
+// Suggest completes what a pupil is typing with jobs and fields of the
+// thesaurus and words of the offers. A suggestion ranks by how many offers
+// it finds, jobs and fields first at equal reach, since they are what pupils
+// look for; what finds nothing is not suggested, except thesaurus jobs.
+func (ix *Index) Suggest(q string, limit int) []stageindex.Suggestion {
+	key := stageindex.Fold(q)
+	if len([]rune(key)) < 2 {
+		return nil
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	type cand struct {
+		s     stageindex.Suggestion
+		score float64
+	}
+	seen := map[string]int{}
+	var cands []cand
+	add := func(s stageindex.Suggestion, bonus float64) {
+		k := stageindex.Fold(s.Text)
+		score := bonus + math.Log1p(float64(s.Count))
+		if k == key {
+			score += 2
+		}
+		if i, ok := seen[k]; ok {
+			if score > cands[i].score {
+				cands[i].score = score
+			}
+			if s.Count > cands[i].s.Count {
+				cands[i].s.Count = s.Count
+			}
+			return
+		}
+		seen[k] = len(cands)
+		cands = append(cands, cand{s, score})
+	}
+	for _, t := range ix.thes.Terms() {
+		if !prefixOfWord(stageindex.Fold(t.Text), key) {
+			continue
+		}
+		n := 0
+		if w, ok := ix.vocab.words[stageindex.Fold(t.Text)]; ok {
+			n = w.count
+		}
+		bonus := 1.5
+		if t.Kind == KindWord {
+			bonus = 0.5
+		}
+		add(stageindex.Suggestion{Text: t.Text, Kind: t.Kind, Field: t.Field, Count: n}, bonus+float64(t.Popularity)/100)
+	}
+	for k, w := range ix.vocab.words {
+		if strings.HasPrefix(k, key) {
+			add(stageindex.Suggestion{Text: w.text, Kind: KindWord, Count: w.count}, 0)
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.s.Text, b.s.Text)
+	})
+	out := make([]stageindex.Suggestion, 0, min(limit, len(cands)))
+	for _, c := range cands[:min(limit, len(cands))] {
+		out = append(out, c.s)
+	}
+	return out
+}
+
+// prefixOfWord reports whether key starts s or one of its words.
+func prefixOfWord(s, key string) bool {
+	if strings.HasPrefix(s, key) {
+		return true
+	}
+	return strings.Contains(s, " "+key)
+}
+
+// Stats counts the searchable offers by department, track and sector.
+func (ix *Index) Stats() stageindex.Stats {
+	now := ix.cfg.Now().Unix()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	st := stageindex.Stats{Departments: map[string]int{}, Tracks: map[string]int{}, Sectors: map[string]int{}}
+	for _, t := range stageindex.Tracks {
+		st.Tracks[string(t)] = 0
+	}
+	for _, d := range ix.docs {
+		if d == nil || !d.searchable(now) {
+			continue
+		}
+		st.Offers++
+		if d.offer.Remote {
+			st.Remote++
+		}
+		if d.dept != "" {
+			st.Departments[d.dept]++
+		}
+		for _, t := range d.offer.Tracks {
+			st.Tracks[string(t)]++
+		}
+		if d.offer.Sector != "" {
+			st.Sectors[d.offer.Sector]++
+		}
+	}
+	return st
+}

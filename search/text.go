@@ -1,0 +1,271 @@
+package search
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Relevance tiers, best first. A hit's tier is the best way it matched; the
+// score inside a tier only orders hits of the same tier, so a fuzzy or
+// thesaurus match can never outrank a literal one.
+const (
+	tierNone      uint8 = iota
+	tierFuzzy           // a typo-corrected query
+	tierLoose           // a loose thesaurus association, or the sector
+	tierThesaurus       // a close thesaurus expansion (banquier → banque)
+	tierLiteral         // every word, somewhere in the offer
+	tierTitle           // every word in the title, or the employer name
+	tierPhrase          // the words in order in the title
+)
+
+// strongWeight separates close expansions (synonyms, a job's workplace)
+// from loose associations (argent → banque) in the thesaurus tiers.
+const strongWeight = 0.85
+
+// textPlan is a keyword query analysed once per search.
+type textPlan struct {
+	q          string   // as typed, trimmed
+	terms      []string // analysed with AnalyzerText
+	expansions []Expansion
+	sectors    []string
+	highlight  map[string]bool // analysed terms to mark in highlights
+	corrected  *textPlan       // q with typos corrected from the thesaurus; nil if none
+}
+
+// plan analyses q; a nil plan means q has no searchable word (empty, or only
+// stop words such as "stage").
+func (ix *Index) plan(q string) *textPlan {
+	q = strings.TrimSpace(q)
+	terms := ix.analyze(AnalyzerText, q)
+	if len(terms) == 0 {
+		return nil
+	}
+	p := &textPlan{q: q, terms: terms, expansions: ix.thes.Expand(q), sectors: ix.thes.Sectors(q), highlight: map[string]bool{}}
+	for _, t := range terms {
+		p.highlight[t] = true
+	}
+	for _, e := range p.expansions {
+		if e.Weight < strongWeight {
+			continue
+		}
+		for _, t := range ix.analyze(AnalyzerText, e.Text) {
+			p.highlight[t] = true
+		}
+	}
+	return p
+}
+
+// correctTypos sets p.corrected, once the query has found nothing as typed:
+// the correction scans the thesaurus vocabulary, too slow for every query.
+func (ix *Index) correctTypos(p *textPlan) {
+	c := ix.correct(p.q)
+	if c == "" {
+		return
+	}
+	if p.corrected = ix.plan(c); p.corrected != nil {
+		for t := range p.corrected.highlight {
+			p.highlight[t] = true
+		}
+	}
+}
+
+// analyze returns the terms analyzer makes of text.
+func (ix *Index) analyze(analyzer, text string) []string {
+	a := ix.mapping.AnalyzerNamed(analyzer)
+	if a == nil {
+		return nil
+	}
+	var out []string
+	for _, tok := range a.Analyze([]byte(text)) {
+		out = append(out, string(tok.Term))
+	}
+	return out
+}
+
+// match is one offer matching a keyword query in a shard.
+type match struct {
+	slot  int32
+	tier  uint8
+	score float32
+}
+
+// cacheKey identifies the matches of one query in one shard's content.
+type cacheKey struct {
+	shard string
+	gen   uint64
+	q     string
+	fuzzy bool
+}
+
+// textCache keeps recent shard matches. Pupils ask the same few hundred
+// words; a shard's matches stay valid until its next write bumps gen.
+type textCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[cacheKey][]match
+}
+
+func newTextCache(max int) *textCache { return &textCache{max: max, m: map[cacheKey][]match{}} }
+
+func (c *textCache) get(k cacheKey) ([]match, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *textCache) put(k cacheKey, v []match) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		// Dropping everything is crude but bounded, and refilling is cheap.
+		clear(c.m)
+	}
+	c.m[k] = v
+}
+
+// shardMatches returns the offers of s matching p, each at its best tier.
+// The caller holds ix.mu (read) so that slots stay valid.
+func (ix *Index) shardMatches(s *shard, p *textPlan, fuzzy bool) ([]match, error) {
+	key := cacheKey{s.key, s.gen, p.q, fuzzy}
+	if m, ok := ix.cache.get(key); ok {
+		return m, nil
+	}
+	best := map[int32]match{}
+	add := func(q query.Query, tier uint8) (int, error) {
+		req := bleve.NewSearchRequestOptions(q, s.n+1, 0, false)
+		res, err := s.text.Search(req)
+		if err != nil {
+			return 0, fmt.Errorf("search: shard %s: %w", s.key, err)
+		}
+		for _, h := range res.Hits {
+			slot, ok := ix.byID[h.ID]
+			if !ok {
+				continue
+			}
+			if cur, ok := best[slot]; !ok || tier > cur.tier || (tier == cur.tier && float32(h.Score) > cur.score) {
+				best[slot] = match{slot, tier, float32(h.Score)}
+			}
+		}
+		return len(res.Hits), nil
+	}
+	if fuzzy {
+		if _, err := add(fuzzyQuery(p.terms), tierFuzzy); err != nil {
+			return nil, err
+		}
+		if p.corrected != nil {
+			ms, err := ix.shardMatches(s, p.corrected, false)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				if cur, ok := best[m.slot]; !ok || m.score > cur.score {
+					best[m.slot] = match{m.slot, tierFuzzy, m.score}
+				}
+			}
+		}
+	} else {
+		n, err := add(matchAll(p.q, fieldAll), tierLiteral)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			// Title and phrase matches are subsets of the literal ones.
+			if _, err := add(matchAll(p.q, fieldTitle), tierTitle); err != nil {
+				return nil, err
+			}
+			ph := query.NewMatchPhraseQuery(p.q)
+			ph.SetField(fieldTitle)
+			if _, err := add(ph, tierPhrase); err != nil {
+				return nil, err
+			}
+		}
+		em := query.NewMatchQuery(p.q)
+		em.SetField(fieldEmployerExact)
+		em.SetOperator(query.MatchQueryOperatorAnd)
+		if _, err := add(em, tierTitle); err != nil {
+			return nil, err
+		}
+		if tq := thesaurusQuery(p, true); tq != nil {
+			if _, err := add(tq, tierThesaurus); err != nil {
+				return nil, err
+			}
+		}
+		if tq := thesaurusQuery(p, false); tq != nil {
+			if _, err := add(tq, tierLoose); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]match, 0, len(best))
+	for _, m := range best {
+		out = append(out, m)
+	}
+	ix.cache.put(key, out)
+	return out, nil
+}
+
+func matchAll(text, field string) query.Query {
+	q := query.NewMatchQuery(text)
+	q.SetField(field)
+	q.SetOperator(query.MatchQueryOperatorAnd)
+	return q
+}
+
+// thesaurusQuery ORs the close (strong) or the loose expansions of p, each
+// weighted; the loose ones include the sectors p designates, since a sector
+// such as "Banque et assurance" spans several jobs. nil when there are none.
+func thesaurusQuery(p *textPlan, strong bool) query.Query {
+	var qs []query.Query
+	for _, e := range p.expansions {
+		if (e.Weight >= strongWeight) != strong {
+			continue
+		}
+		q := query.NewMatchQuery(e.Text)
+		q.SetField(fieldAll)
+		q.SetOperator(query.MatchQueryOperatorAnd)
+		q.SetBoost(e.Weight)
+		qs = append(qs, q)
+	}
+	for _, s := range p.sectors {
+		if strong {
+			break
+		}
+		q := query.NewMatchPhraseQuery(s)
+		q.SetField(fieldSector)
+		q.SetBoost(0.8)
+		qs = append(qs, q)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// fuzzyQuery requires every analysed term, allowing typos in proportion to
+// the word's length: none up to 4 letters, one up to 7, two beyond.
+func fuzzyQuery(terms []string) query.Query {
+	qs := make([]query.Query, 0, len(terms))
+	for _, t := range terms {
+		f := query.NewFuzzyQuery(t)
+		f.SetField(fieldAll)
+		f.SetFuzziness(fuzziness(t))
+		qs = append(qs, f)
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+func fuzziness(term string) int {
+	switch n := len([]rune(term)); {
+	case n <= 4:
+		return 0
+	case n <= 7:
+		return 1
+	default:
+		return 2
+	}
+}
