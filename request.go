@@ -39,13 +39,14 @@ type LatLng struct {
 }
 
 // SearchRequest is a validated search. Center is nil when no place was given;
-// Commune, when set with RadiusKm 0, restricts hits to that commune (INSEE
+// Communes, when set with RadiusKm 0, restricts hits to that commune (its
+// INSEE code, plus its arrondissements for Paris, Lyon and Marseille)
 // code) instead of a zero-width circle.
 type SearchRequest struct {
 	Query       string
 	Center      *LatLng
 	RadiusKm    float64
-	Commune     string
+	Communes    []string
 	Postcode    string
 	Tracks      []Track
 	Sectors     []string

@@ -198,7 +198,7 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 		}
 		place = &p
 		req.Center = &stageindex.LatLng{Lat: p.Lat, Lng: p.Lng}
-		req.Commune, req.Postcode = p.INSEE, p.Postcode
+		req.Communes, req.Postcode = places.CommuneCodes(p.INSEE), p.Postcode
 	}
 
 	for _, t := range a.many("track") {

@@ -27,6 +27,9 @@ type Searcher interface {
 type Places interface {
 	Resolve(where string) (stageindex.Place, error)
 	Autocomplete(q string, limit int) []stageindex.Place
+	// CommuneCodes returns the INSEE codes making up a commune: its own,
+	// plus its arrondissements for Paris, Lyon and Marseille.
+	CommuneCodes(insee string) []string
 }
 
 // Options wires a Server. Searcher and Places are required.

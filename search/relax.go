@@ -20,7 +20,7 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			if r.Center == nil || r.RadiusKm >= stageindex.MaxRadiusKm {
 				return false
 			}
-			r.RadiusKm, r.Commune = stageindex.MaxRadiusKm, ""
+			r.RadiusKm, r.Communes = stageindex.MaxRadiusKm, nil
 			return true
 		}},
 		{"filters", func(r *stageindex.SearchRequest, _ **textPlan) bool {

@@ -74,18 +74,17 @@ const (
 
 // filters is a request's filters compiled for the hot loop.
 type filters struct {
-	now         int64
-	trackMask   uint8
-	sectors     map[int16]bool
-	weeks       map[uint16]bool
-	depts       map[string]bool
-	isPublic    *bool
-	accessible  *bool
-	remote      stageindex.RemoteMode
-	center      *stageindex.LatLng
-	radius      float64
-	commune     string
-	needsCommun bool
+	now        int64
+	trackMask  uint8
+	sectors    map[int16]bool
+	weeks      map[uint16]bool
+	depts      map[string]bool
+	isPublic   *bool
+	accessible *bool
+	remote     stageindex.RemoteMode
+	center     *stageindex.LatLng
+	radius     float64
+	communes   map[string]bool // radius 0: the commune's INSEE codes
 }
 
 func compileFilters(req stageindex.SearchRequest) *filters {
@@ -94,8 +93,11 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 	if f.remote == "" {
 		f.remote = stageindex.RemoteExclude
 	}
-	if req.Center != nil && req.RadiusKm == 0 && req.Commune != "" {
-		f.commune, f.needsCommun, f.radius = req.Commune, true, communeDiskKm
+	if req.Center != nil && req.RadiusKm == 0 && len(req.Communes) > 0 {
+		f.communes, f.radius = map[string]bool{}, communeDiskKm
+		for _, c := range req.Communes {
+			f.communes[c] = true
+		}
 	}
 	for i, t := range stageindex.Tracks {
 		for _, u := range req.Tracks {
@@ -153,8 +155,8 @@ func (f *filters) place(d *doc) (float64, bool) {
 	if f.center == nil {
 		return dist, true
 	}
-	if f.needsCommun {
-		return dist, d.insee == f.commune
+	if f.communes != nil {
+		return dist, f.communes[d.insee]
 	}
 	return dist, d.hasLoc && dist <= f.radius
 }

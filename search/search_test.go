@@ -138,7 +138,7 @@ func TestSearchRanking(t *testing.T) {
 			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"remote-it"}},
 		{"remote included with a keyword", stageindex.SearchRequest{Query: "informatique", Remote: stageindex.RemoteInclude},
 			[]func(*stageindex.SearchRequest){near(stBrieuc, 10)}, []string{"remote-it"}},
-		{"radius 0 is the commune", stageindex.SearchRequest{Commune: "22187"},
+		{"radius 0 is the commune", stageindex.SearchRequest{Communes: []string{"22187"}},
 			[]func(*stageindex.SearchRequest){near(plerin, 0)}, []string{"bread-near"}},
 		{"no place, date order", stageindex.SearchRequest{Query: "boulangerie", Sort: stageindex.SortDate},
 			nil, []string{"bread-far", "bread-here", "bread-near", "desc-only", "paris-bread"}},
