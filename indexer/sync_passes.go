@@ -1,0 +1,97 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/search"
+)
+
+// PassReport counts what a reconcile or retire pass did.
+type PassReport struct {
+	Checked  int // offers compared
+	Upserted int // offers missing from the index or stale, written
+	Deleted  int // offers removed from the index
+}
+
+// reconcileBatch bounds the offers held in memory before an Apply.
+const reconcileBatch = 2000
+
+// reconcile makes ix equal to the searchable offers of one database
+// snapshot: missing or stale offers are written, others removed. It repairs
+// any drift, whatever its cause (a bug, a pruned change log, an offer whose
+// publication date has come). It must not run alongside another writer of
+// ix: a concurrent poll could be undone by an older snapshot.
+func (s *Syncer) reconcile(ctx context.Context, ix *search.Index) (PassReport, error) {
+	var rep PassReport
+	now := s.cfg.Now()
+	inDB := make(map[string]bool, ix.Len())
+	var ups []stageindex.Offer
+	flush := func() error {
+		if len(ups) == 0 {
+			return nil
+		}
+		if err := ix.Apply(ctx, ups, nil); err != nil {
+			return err
+		}
+		rep.Upserted += len(ups)
+		ups = ups[:0]
+		return nil
+	}
+	_, err := s.cfg.Store.LoadOffers(ctx, func(o stageindex.Offer) error {
+		rep.Checked++
+		if !o.Searchable(now) {
+			return nil
+		}
+		inDB[o.ID] = true
+		if cur, ok := ix.Get(o.ID); ok && SameOffer(cur, o) {
+			return nil
+		}
+		ups = append(ups, o)
+		if len(ups) >= reconcileBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return rep, fmt.Errorf("indexer: reconcile: %w", err)
+	}
+	var dels []string
+	for _, id := range ix.IDs() {
+		if !inDB[id] {
+			dels = append(dels, id)
+		}
+	}
+	if len(dels) > 0 {
+		if err := ix.Apply(ctx, nil, dels); err != nil {
+			return rep, fmt.Errorf("indexer: reconcile: %w", err)
+		}
+	}
+	rep.Deleted = len(dels)
+	return rep, nil
+}
+
+// retire removes from ix the offers not searchable now. It needs no
+// database, so it runs even while PostgreSQL is down.
+func (s *Syncer) retire(ctx context.Context, ix *search.Index) (PassReport, error) {
+	var rep PassReport
+	now := s.cfg.Now()
+	var dels []string
+	for _, id := range ix.IDs() {
+		rep.Checked++
+		if o, ok := ix.Get(id); ok && !o.Searchable(now) {
+			dels = append(dels, id)
+		}
+	}
+	if len(dels) > 0 {
+		if err := ix.Apply(ctx, nil, dels); err != nil {
+			return rep, fmt.Errorf("indexer: retire: %w", err)
+		}
+	}
+	rep.Deleted = len(dels)
+	return rep, nil
+}
