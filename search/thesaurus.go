@@ -3,6 +3,7 @@ package search
 import (
 	_ "embed"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -255,6 +256,7 @@ type collector struct {
 }
 
 func (c *collector) add(text string, w float64) {
+	w = math.Round(w*100) / 100 // 0.72, not 0.7200000000000001
 	k := c.norm(text)
 	if k == "" || c.skip[k] {
 		return
