@@ -14,14 +14,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // config is parsed once here and passed down; every flag has an environment
 // twin so that containers need no command line.
 type config struct {
-	addr        string
-	dataDir     string
-	databaseURL string
+	addr              string
+	dataDir           string
+	databaseURL       string
+	reconcileSchedule string // cron spec, "" disables
+	retireSchedule    string
+	rebuildSchedule   string
+	pollInterval      time.Duration
 }
 
 func main() {
@@ -49,6 +54,18 @@ func run(ctx context.Context, args []string, logger *slog.Logger) (int, error) {
 	fs.StringVar(&cfg.addr, "addr", envOr("STAGEINDEX_ADDR", ":8080"), "listen address (STAGEINDEX_ADDR)")
 	fs.StringVar(&cfg.dataDir, "data-dir", envOr("STAGEINDEX_DATA_DIR", ""), "directory of the index on disk (STAGEINDEX_DATA_DIR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (DATABASE_URL)")
+	fs.StringVar(&cfg.reconcileSchedule, "reconcile-schedule", envOr("STAGEINDEX_RECONCILE_SCHEDULE", "@every 10m"),
+		"cron spec of the pass repairing index drift, empty to disable (STAGEINDEX_RECONCILE_SCHEDULE)")
+	fs.StringVar(&cfg.retireSchedule, "retire-schedule", envOr("STAGEINDEX_RETIRE_SCHEDULE", "15 3 * * *"),
+		"cron spec of the pass dropping past offers, empty to disable (STAGEINDEX_RETIRE_SCHEDULE)")
+	fs.StringVar(&cfg.rebuildSchedule, "rebuild-schedule", envOr("STAGEINDEX_REBUILD_SCHEDULE", ""),
+		"cron spec of full rebuilds, empty for none; SIGHUP also rebuilds (STAGEINDEX_REBUILD_SCHEDULE)")
+	poll, err := time.ParseDuration(envOr("STAGEINDEX_POLL_INTERVAL", "2s"))
+	if err != nil {
+		return 2, fmt.Errorf("STAGEINDEX_POLL_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&cfg.pollInterval, "poll-interval", poll,
+		"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
@@ -79,7 +96,12 @@ commands:
   import FILE     upsert offers from JSON lines (.jsonl, .jsonl.gz, - for stdin)
 
 flags: --addr (STAGEINDEX_ADDR, default :8080), --data-dir (STAGEINDEX_DATA_DIR),
-       --database-url (DATABASE_URL)`)
+       --database-url (DATABASE_URL),
+       --reconcile-schedule (STAGEINDEX_RECONCILE_SCHEDULE, default "@every 10m"),
+       --retire-schedule (STAGEINDEX_RETIRE_SCHEDULE, default "15 3 * * *"),
+       --rebuild-schedule (STAGEINDEX_REBUILD_SCHEDULE, default none),
+       --poll-interval (STAGEINDEX_POLL_INTERVAL, default 2s)
+serve rebuilds the index from the database on SIGHUP.`)
 }
 
 func envOr(key, def string) string {

@@ -18,6 +18,9 @@ import (
 )
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
+	// A sync that cannot run at all (unusable data dir) stops the server.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
 		return err
@@ -29,6 +32,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	scfg := search.Config{CommuneOf: gaz.CommuneOf, Thesaurus: thes}
 	live := &search.Live{}
 	var status func() api.Status
+	var syncer *runningSync
 
 	if cfg.databaseURL == "" {
 		logger.Warn("DEMO MODE: DATABASE_URL is not set, serving the embedded demo offers")
@@ -46,26 +50,25 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		live.Swap(ix)
 		status = func() api.Status { return api.Status{Mode: "demo", Offers: ix.Len(), Connected: false} }
 	} else {
-		pool, err := connectPool(ctx, cfg.databaseURL)
+		pool, err := pgxpool.New(ctx, cfg.databaseURL)
+		if err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		defer pool.Close()
+		// With an index on disk, serve it even if PostgreSQL is down now:
+		// the sync connects (and its first poll reads the schema) later.
+		if err := pool.Ping(ctx); err != nil && cfg.dataDir != "" {
+			logger.Warn("PostgreSQL unreachable at start: serving the index on disk, syncing once it is back", "err", err)
+		} else if err != nil {
+			return fmt.Errorf("database: %w", err)
+		} else if err := checkSchema(ctx, pool); err != nil {
+			return err
+		}
+		syncer, err = startSync(ctx, cancel, cfg, indexer.NewStore(pool), scfg, live, logger)
 		if err != nil {
 			return err
 		}
-		defer pool.Close()
-		if err := checkSchema(ctx, pool); err != nil {
-			return err
-		}
-		st := indexer.NewStore(pool)
-		status = func() api.Status { return api.Status{Mode: "database", Offers: lenOf(live), Connected: true} }
-		go func() {
-			start := time.Now()
-			ix, wm, err := indexer.Build(ctx, st, scfg, time.Now())
-			if err != nil {
-				logger.Error("initial index build failed", "err", err)
-				return
-			}
-			live.Swap(ix)
-			logger.Info("index built", "offers", ix.Len(), "seconds", time.Since(start).Seconds(), "xmin", wm.XMin)
-		}()
+		status = syncer.status
 	}
 
 	srv := api.New(api.Options{
@@ -83,14 +86,19 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		},
 	})
 	logger.Info("listening", "addr", cfg.addr)
-	return srv.Listen(ctx, cfg.addr)
-}
-
-func lenOf(live *search.Live) int {
-	if ix := live.Current(); ix != nil {
-		return ix.Len()
+	err = srv.Listen(ctx, cfg.addr)
+	cancel(nil)
+	if syncer != nil {
+		syncer.wait()
 	}
-	return 0
+	// Server and sync have stopped: nothing uses the index any more.
+	if ix := live.Current(); ix != nil {
+		ix.Close()
+	}
+	if cause := context.Cause(ctx); err == nil && cause != context.Canceled && cause != nil {
+		err = cause
+	}
+	return err
 }
 
 func connectPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
