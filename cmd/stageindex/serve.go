@@ -19,7 +19,8 @@ import (
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	// A sync that cannot run at all (unusable data dir) stops the server.
-	ctx, cancel := context.WithCancelCause(ctx)
+	parent := ctx
+	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
@@ -95,7 +96,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	if ix := live.Current(); ix != nil {
 		ix.Close()
 	}
-	if cause := context.Cause(ctx); err == nil && cause != context.Canceled && cause != nil {
+	// Our own cancel(nil) gives context.Canceled; a signal is the parent's.
+	if cause := context.Cause(ctx); err == nil && cause != context.Canceled && cause != context.Cause(parent) {
 		err = cause
 	}
 	return err
