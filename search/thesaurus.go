@@ -58,6 +58,7 @@ type Thesaurus struct {
 	keys     map[string][]entry // analyzed key → explicit entries
 	offers   map[string][]entry // analyzed key → offer-vocabulary entries
 	maxWords int                // longest key, in terms
+	keyOf    map[string]string  // text of the file → its key, to skip analysis in Expand
 	terms    []Term
 	analyzer analysis.Analyzer
 }
@@ -127,7 +128,7 @@ func (t *Thesaurus) Expand(q string) []Expansion {
 	if len(matches) == 0 {
 		return nil
 	}
-	c := collector{seen: map[string]int{}, skip: qwords, norm: t.key}
+	c := collector{seen: map[string]int{}, skip: qwords, norm: t.textKey}
 	for _, e := range matches {
 		f := t.fields[e.field]
 		switch e.kind {
@@ -246,6 +247,14 @@ func (t *Thesaurus) analyze(s string) []string {
 // key is the lookup key of a text: its AnalyzerText terms joined by spaces,
 // so entries match whatever case, accents, plural or elision a pupil types.
 func (t *Thesaurus) key(s string) string { return strings.Join(t.analyze(s), " ") }
+
+// textKey is key for texts of the file, precomputed at load.
+func (t *Thesaurus) textKey(s string) string {
+	if k, ok := t.keyOf[s]; ok {
+		return k
+	}
+	return t.key(s)
+}
 
 // collector gathers expansions once per key, keeping the highest weight.
 type collector struct {
@@ -511,6 +520,12 @@ func (t *Thesaurus) parse(data string) error {
 		}
 		p.l.target = k
 		p.f.see = append(p.f.see, p.l)
+	}
+	t.keyOf = map[string]string{}
+	for _, f := range t.fields {
+		for _, x := range append(append([]string{f.name}, f.offers...), slices.Concat(f.jobs...)...) {
+			t.keyOf[x] = t.key(x)
+		}
 	}
 	listed := map[string]bool{}
 	for _, x := range t.terms {
