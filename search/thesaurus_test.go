@@ -1,6 +1,9 @@
 package search
 
 import (
+	"compress/gzip"
+	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -299,5 +302,91 @@ func BenchmarkLoadThesaurus(b *testing.B) {
 		if _, err := LoadThesaurus(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestBenchCorpusRecall measures, on the shared bench corpus, how many
+// offers of the right job family a query reaches with and without its
+// expansions (an offer is reached when it holds the query's or an
+// expansion's terms in sequence). It guards against a thesaurus edit that
+// loses recall or floods results; it skips when the corpus is absent.
+func TestBenchCorpusRecall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	f, err := os.Open("../../shared/bench/offers-100k.jsonl.gz")
+	if err != nil {
+		t.Skipf("bench corpus: %v", err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestMapping(t)
+	th := loadTest(t)
+	type doc struct{ text, family string }
+	var docs []doc
+	total := map[string]int{}
+	dec := json.NewDecoder(gz)
+	for len(docs) < 20000 {
+		var o struct {
+			Title, Description string
+			Family             string `json:"x_metier"`
+		}
+		if err := dec.Decode(&o); err != nil {
+			break
+		}
+		docs = append(docs, doc{" " + strings.Join(AnalyzeTerms(m, AnalyzerText, o.Title+" . "+o.Description), " ") + " ", o.Family})
+		total[o.Family]++
+	}
+	queries := map[string]string{
+		"banquier": "banque", "argent": "banque", "finance": "banque", "médecin": "hopital", "infirmière": "hopital",
+		"métiers de la santé": "hopital", "voiture": "garage", "mécanicien": "garage", "soldat": "armee", "foot": "sport",
+		"véto": "veterinaire", "animaux": "veterinaire", "ordinateur": "informatique", "développeur web": "informatique",
+		"game designer": "jeu_video", "jeux video": "jeu_video", "boulanger": "boulangerie", "pâtissier": "patisserie",
+		"boucher": "boucherie", "fleuriste": "fleuriste", "coiffeuse": "coiffure", "pompier": "pompiers", "police": "gendarmerie",
+		"facteur": "poste", "avocat": "droit", "juge": "droit", "comptable": "comptabilite", "assureur": "assurance",
+		"agent immobilier": "immobilier", "maçon": "btp", "plombier": "plomberie", "électricien": "electricite",
+		"menuisier": "menuiserie", "jardinier": "paysage", "agriculteur": "agriculture", "cuisinier": "restauration",
+		"réceptionniste": "hotellerie", "vendeur": "commerce", "journaliste": "journalisme", "cameraman": "audiovisuel",
+		"acteur": "spectacle", "musée": "culture", "bibliothécaire": "bibliotheque", "traducteur": "traduction",
+		"professeur": "enseignement", "éducateur": "social", "chauffeur": "logistique", "pilote": "aeronautique",
+		"électronicien": "electronique", "chimiste": "chimie", "chercheur": "recherche", "styliste": "mode",
+		"graphiste": "communication", "pharmacien": "pharmacie", "technicien de maintenance": "maintenance",
+		"potier": "artisanat_art", "ferme": "agriculture", "mairie": "mairie", "tourisme": "hotellerie",
+	}
+	phrase := func(s string) string { return " " + strings.Join(AnalyzeTerms(m, AnalyzerText, s), " ") + " " }
+	var recall, recall0, precision float64
+	for q, family := range queries {
+		phrases := []string{phrase(q)}
+		for _, e := range th.Expand(q) {
+			if e.Weight >= 0.5 {
+				phrases = append(phrases, phrase(e.Text))
+			}
+		}
+		hits, good, good0 := 0, 0, 0
+		for _, d := range docs {
+			if strings.Contains(d.text, phrases[0]) && d.family == family {
+				good0++
+			}
+			if slices.ContainsFunc(phrases, func(p string) bool { return strings.Contains(d.text, p) }) {
+				hits++
+				if d.family == family {
+					good++
+				}
+			}
+		}
+		recall += float64(good) / float64(total[family])
+		recall0 += float64(good0) / float64(total[family])
+		if hits > 0 {
+			precision += float64(good) / float64(hits)
+		}
+	}
+	n := float64(len(queries))
+	t.Logf("%d queries on %d offers: recall %.3f (query alone %.3f), precision of the unranked union %.3f",
+		len(queries), len(docs), recall/n, recall0/n, precision/n)
+	if recall/n < 0.9 || precision/n < 0.55 {
+		t.Errorf("recall %.3f (want ≥ 0.9), precision %.3f (want ≥ 0.55)", recall/n, precision/n)
 	}
 }
