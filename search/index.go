@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -149,25 +151,14 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	}
 	// Text first, outside the read lock: a search racing with this write sees
 	// Bleve ids it cannot resolve yet, and skips them.
-	batches := map[string]*bleve.Batch{}
-	batch := func(key string) (*bleve.Batch, error) {
-		if b, ok := batches[key]; ok {
-			return b, nil
-		}
-		ix.mu.Lock()
-		s, ok := ix.shards[key]
+	work := map[string]*shardWork{}
+	get := func(key string) *shardWork {
+		w, ok := work[key]
 		if !ok {
-			var err error
-			if s, err = ix.newShard(key); err != nil {
-				ix.mu.Unlock()
-				return nil, err
-			}
-			ix.shards[key] = s
+			w = &shardWork{key: key}
+			work[key] = w
 		}
-		ix.mu.Unlock()
-		b := s.text.NewBatch()
-		batches[key] = b
-		return b, nil
+		return w
 	}
 	ix.mu.RLock()
 	oldShard := func(id string) (string, bool) {
@@ -176,36 +167,19 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 		}
 		return "", false
 	}
-	type del struct{ shard, id string }
-	var dels []del
 	for _, d := range newDocs {
 		if old, ok := oldShard(d.offer.ID); ok && old != d.shard {
-			dels = append(dels, del{old, d.offer.ID})
+			get(old).deletes = append(get(old).deletes, d.offer.ID)
 		}
+		get(d.shard).docs = append(get(d.shard).docs, d)
 	}
 	for _, id := range deletes {
 		if old, ok := oldShard(id); ok {
-			dels = append(dels, del{old, id})
+			get(old).deletes = append(get(old).deletes, id)
 		}
 	}
 	ix.mu.RUnlock()
-	for _, dl := range dels {
-		b, err := batch(dl.shard)
-		if err != nil {
-			return err
-		}
-		b.Delete(dl.id)
-	}
-	for _, d := range newDocs {
-		b, err := batch(d.shard)
-		if err != nil {
-			return err
-		}
-		if err := b.Index(d.offer.ID, bleveDoc(d)); err != nil {
-			return fmt.Errorf("search: index %s: %w", d.offer.ID, err)
-		}
-	}
-	if err := ix.runBatches(ctx, batches); err != nil {
+	if err := ix.runShardWork(ctx, work); err != nil {
 		return err
 	}
 
@@ -218,39 +192,46 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 		ix.remove(d.offer.ID)
 		ix.insert(d)
 	}
-	for key := range batches {
+	for key := range work {
 		ix.shards[key].gen++
+	}
+	if len(upserts) >= bulkUpserts {
+		// A bulk load leaves hundreds of megabytes of analysis garbage; hand
+		// it back to the OS now rather than keep the peak as resident memory.
+		debug.FreeOSMemory()
 	}
 	return nil
 }
 
-// runBatches executes the shard batches on all cores.
-func (ix *Index) runBatches(ctx context.Context, batches map[string]*bleve.Batch) error {
-	type job struct {
-		s *shard
-		b *bleve.Batch
-	}
-	jobs := make(chan job)
-	errs := make(chan error, len(batches))
+// bulkUpserts is the size from which an Apply is a bulk load.
+const bulkUpserts = 10000
+
+// shardWork is what one Apply changes in one shard.
+type shardWork struct {
+	key     string
+	docs    []*doc
+	deletes []string
+}
+
+// runShardWork writes each shard's changes as one Bleve batch, a few shards
+// at a time: a batch holds its documents' analysis until it is written, so
+// building every shard's batch up front would hold the whole corpus at once.
+func (ix *Index) runShardWork(ctx context.Context, work map[string]*shardWork) error {
+	jobs := make(chan *shardWork)
+	errs := make(chan error, len(work))
 	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
+	for w := 0; w < max(2, runtime.GOMAXPROCS(0)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if err := j.s.text.Batch(j.b); err != nil {
-					errs <- fmt.Errorf("search: shard %s batch: %w", j.s.key, err)
+				if err := ix.writeShard(j); err != nil {
+					errs <- err
 				}
 			}
 		}()
 	}
-	ix.mu.RLock()
-	var list []job
-	for key, b := range batches {
-		list = append(list, job{ix.shards[key], b})
-	}
-	ix.mu.RUnlock()
-	for _, j := range list {
+	for _, j := range work {
 		if ctx.Err() != nil {
 			break
 		}
@@ -263,6 +244,33 @@ func (ix *Index) runBatches(ctx context.Context, batches map[string]*bleve.Batch
 		return err
 	}
 	return ctx.Err()
+}
+
+func (ix *Index) writeShard(j *shardWork) error {
+	ix.mu.Lock()
+	s, ok := ix.shards[j.key]
+	if !ok {
+		var err error
+		if s, err = ix.newShard(j.key); err != nil {
+			ix.mu.Unlock()
+			return err
+		}
+		ix.shards[j.key] = s
+	}
+	ix.mu.Unlock()
+	b := s.text.NewBatch()
+	for _, id := range j.deletes {
+		b.Delete(id)
+	}
+	for _, d := range j.docs {
+		if err := b.Index(d.offer.ID, bleveDoc(d)); err != nil {
+			return fmt.Errorf("search: index %s: %w", d.offer.ID, err)
+		}
+	}
+	if err := s.text.Batch(b); err != nil {
+		return fmt.Errorf("search: shard %s batch: %w", j.key, err)
+	}
+	return nil
 }
 
 // remove drops id from the in-memory structures; the caller holds mu.
