@@ -32,14 +32,16 @@ func storeOn(t *testing.T, dsn string) (*indexer.Store, *pgxpool.Pool) {
 	return indexer.NewStore(pool), pool
 }
 
-// putMany inserts n offers id-prefix-0000… in one statement.
+// putMany writes n offers id-prefix-0000… in one statement, changing the
+// title of those already there.
 func putMany(t *testing.T, pool *pgxpool.Pool, prefix string, n int) {
 	t.Helper()
 	_, err := pool.Exec(context.Background(), `INSERT INTO offers (id, title, description, employer_name, tracks,
 			department, latitude, longitude, weeks, published_at)
 		SELECT $1 || lpad(i::text, 5, '0'), 'Offre ' || i, 'Découverte', 'Employeur', '{generale}', '22',
 			48.5, -2.76, '{2030-W10}', '2026-01-01T00:00:00Z'
-		FROM generate_series(1, $2) AS i`, prefix, n)
+		FROM generate_series(1, $2) AS i
+		ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title || ' (maj)'`, prefix, n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,125 @@
+package indexer_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stageindex/stageindex/indexer"
+)
+
+// currentMeta returns the generation CURRENT names and its sync.json.
+func currentMeta(t *testing.T, dataDir string) (string, string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, "CURRENT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := strings.TrimSpace(string(b))
+	m, err := os.ReadFile(filepath.Join(dataDir, gen, "sync.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen, string(m)
+}
+
+// TestSyncKillAndRestart stops a syncer in the middle of catching up a
+// bulk change, writes more while it is down, and starts another on the
+// same data directory: it converges, with each offer once.
+func TestSyncKillAndRestart(t *testing.T) {
+	ctx := context.Background()
+	st, pool := newStore(t)
+	dir := t.TempDir()
+	putMany(t, pool, "a-", 500)
+	first := startSyncer(t, st, indexer.SyncConfig{DataDir: dir})
+	waitConverged(t, st, first.live, 30*time.Second)
+
+	for _, n := range []int{3000, 20} {
+		putMany(t, pool, "b-", n) // inserts 3000, then updates 20
+	}
+	time.Sleep(20 * time.Millisecond) // let the notification start a poll
+	first.stop()
+
+	deleteOffer(t, pool, "a-00003")
+	if _, err := pool.Exec(ctx, `UPDATE offers SET title = 'après' WHERE id = 'b-00010'`); err != nil {
+		t.Fatal(err)
+	}
+	second := startSyncer(t, st, indexer.SyncConfig{DataDir: dir})
+	waitConverged(t, st, second.live, 30*time.Second)
+	if n := second.live.Current().Len(); n != 500+3000-1 {
+		t.Errorf("index holds %d offers after restart, want %d", n, 3499)
+	}
+	gen, meta := currentMeta(t, dir)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "index-") && e.Name() != gen {
+			t.Errorf("stale generation %s left beside CURRENT %s", e.Name(), gen)
+		}
+	}
+	if !strings.Contains(meta, `"xmin"`) {
+		t.Errorf("sync.json = %s", meta)
+	}
+}
+
+// TestSyncUnusableDataDir damages the data directory in several ways: each
+// time the syncer rebuilds from the database and makes a sound generation
+// current.
+func TestSyncUnusableDataDir(t *testing.T) {
+	st, pool := newStore(t)
+	putMany(t, pool, "a-", 200)
+	damage := []struct {
+		name string
+		do   func(t *testing.T, dir, gen string)
+	}{
+		{"garbage CURRENT", func(t *testing.T, dir, gen string) {
+			writeFile(t, filepath.Join(dir, "CURRENT"), "../../etc\n")
+		}},
+		{"CURRENT names a missing generation", func(t *testing.T, dir, gen string) {
+			os.RemoveAll(filepath.Join(dir, gen))
+		}},
+		{"corrupt sync.json", func(t *testing.T, dir, gen string) {
+			writeFile(t, filepath.Join(dir, gen, "sync.json"), "{\"cursor\": ")
+		}},
+		{"corrupt search index", func(t *testing.T, dir, gen string) {
+			sdir := filepath.Join(dir, gen, "search")
+			os.RemoveAll(sdir)
+			writeFile(t, sdir, "not a directory")
+		}},
+		{"empty directory", func(t *testing.T, dir, gen string) {
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}},
+	}
+	for _, tt := range damage {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := startSyncer(t, st, indexer.SyncConfig{DataDir: dir})
+			waitConverged(t, st, r.live, 30*time.Second)
+			r.stop()
+			gen, _ := currentMeta(t, dir)
+			tt.do(t, dir, gen)
+
+			r = startSyncer(t, st, indexer.SyncConfig{DataDir: dir})
+			waitConverged(t, st, r.live, 30*time.Second)
+			newGen, meta := currentMeta(t, dir)
+			if newGen == gen {
+				t.Errorf("CURRENT still names the damaged %s", gen)
+			}
+			if !strings.Contains(meta, `"xmin"`) {
+				t.Errorf("new sync.json = %s", meta)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
