@@ -30,6 +30,9 @@ type Config struct {
 	Thesaurus *Thesaurus
 	// Now is the clock deciding which offers are past; nil is time.Now.
 	Now func() time.Time
+	// Dir, when set, keeps the index on disk there (see Open); each Apply is
+	// durable when it returns. Empty keeps everything in memory.
+	Dir string
 }
 
 // Index is a searchable set of offers. It is safe for concurrent use: any
@@ -65,8 +68,24 @@ type shard struct {
 }
 
 // New returns an empty in-memory index.
+//
+// With cfg.Dir set, the directory must not exist or be empty; the index
+// is created there.
 func New(cfg Config) (*Index, error) {
-	m, err := newMapping()
+	ix, err := newIndex(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Dir != "" {
+		if err := createDir(cfg.Dir); err != nil {
+			return nil, err
+		}
+	}
+	return ix, nil
+}
+
+func newIndex(cfg Config) (*Index, error) {
+	m, err := newMapping(cfg.Dir != "")
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +149,11 @@ func (ix *Index) Close() error {
 func (ix *Index) newShard(key string) (*shard, error) {
 	// An empty path gives an in-memory scorch index, much faster to build
 	// than Bleve's default in-memory upsidedown store.
-	t, err := bleve.NewUsing("", ix.mapping, scorch.Name, scorch.Name, nil)
+	path := ""
+	if ix.cfg.Dir != "" {
+		path = shardPath(ix.cfg.Dir, key)
+	}
+	t, err := bleve.NewUsing(path, ix.mapping, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("search: new shard %s: %w", key, err)
 	}
@@ -263,7 +286,7 @@ func (ix *Index) writeShard(j *shardWork) error {
 		b.Delete(id)
 	}
 	for _, d := range j.docs {
-		if err := b.Index(d.offer.ID, bleveDoc(d)); err != nil {
+		if err := b.Index(d.offer.ID, bleveDoc(d, ix.cfg.Dir != "")); err != nil {
 			return fmt.Errorf("search: index %s: %w", d.offer.ID, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -20,6 +21,7 @@ const (
 	fieldEmployerDesc  = "employer_description"
 	fieldSector        = "sector"
 	fieldAll           = "_all"
+	fieldSource        = "src"
 )
 
 // newMapping builds the Bleve mapping: every text field goes through the
@@ -27,7 +29,10 @@ const (
 // title keeps term vectors for phrase matches; the employer name is also kept
 // unstemmed so that "Le Gall" matches as typed. Nothing is stored: the search
 // core keeps offers in memory and computes highlights itself.
-func newMapping() (*mapping.IndexMappingImpl, error) {
+//
+// An index on disk also stores each offer, as JSON in fieldSource, so that
+// reopening it restores the in-memory offers without PostgreSQL.
+func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 	m := mapping.NewIndexMapping()
 	if err := RegisterAnalysis(m); err != nil {
 		return nil, fmt.Errorf("search: analysis: %w", err)
@@ -48,6 +53,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fieldEmployerExact, text(AnalyzerExact, false, true))
 	dm.AddFieldMappingsAt(fieldEmployerDesc, text(AnalyzerText, true, false))
 	dm.AddFieldMappingsAt(fieldSector, text(AnalyzerText, true, false))
+	if stored {
+		src := mapping.NewTextFieldMapping()
+		src.Index, src.Store, src.IncludeInAll, src.DocValues = false, true, false, false
+		dm.AddFieldMappingsAt(fieldSource, src)
+	}
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = AnalyzerText
 	m.DefaultField = fieldAll
@@ -58,9 +68,9 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 }
 
 // bleveDoc is what Bleve indexes for an offer.
-func bleveDoc(d *doc) map[string]any {
+func bleveDoc(d *doc, stored bool) map[string]any {
 	o := d.offer
-	return map[string]any{
+	m := map[string]any{
 		fieldTitle:         o.Title,
 		fieldDescription:   o.Description,
 		fieldEmployer:      o.EmployerName,
@@ -68,4 +78,9 @@ func bleveDoc(d *doc) map[string]any {
 		fieldEmployerDesc:  o.EmployerDescription,
 		fieldSector:        o.Sector,
 	}
+	if stored {
+		src, _ := json.Marshal(o) // an Offer always marshals
+		m[fieldSource] = string(src)
+	}
+	return m
 }
