@@ -12,8 +12,12 @@ import (
 // query, so that the hot path never parses a string.
 type doc struct {
 	offer       *stageindex.Offer
+	x, y, z     float64 // unit vector of the location, for trig-free distance tests
 	lat, lng    float64
 	hasLoc      bool
+	remote      bool
+	public      bool
+	accessible  bool
 	tracks      uint8 // bit i set for stageindex.Tracks[i]
 	sector      int16 // index in stageindex.Sectors, -1 when none
 	dept        string
@@ -29,7 +33,9 @@ func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)
 	d := &doc{offer: o, sector: -1, dept: o.Department, published: math.MaxInt64}
 	if o.HasLocation() {
 		d.lat, d.lng, d.hasLoc = *o.Latitude, *o.Longitude, true
+		d.x, d.y, d.z = unitVector(d.lat, d.lng)
 	}
+	d.remote, d.public, d.accessible = o.Remote, o.IsPublic, o.HandicapAccessible
 	for i, t := range stageindex.Tracks {
 		for _, u := range o.Tracks {
 			if t == u {

@@ -117,7 +117,7 @@ func (ix *Index) hit(k hitKey, p *textPlan) stageindex.Hit {
 		h.Location = &stageindex.LatLng{Lat: *o.Latitude, Lng: *o.Longitude}
 	}
 	if k.dist >= 0 {
-		d := math.Round(k.dist*100) / 100
+		d := math.Round(kmForChord2(k.dist)*100) / 100
 		h.DistanceKm = &d
 	}
 	if p != nil {

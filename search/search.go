@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/geo"
 )
 
 // communeDiskKm bounds the disk searched for radius_km=0: hits are then
@@ -18,7 +17,7 @@ type hitKey struct {
 	slot      int32
 	tier      uint8
 	score     float32
-	dist      float64 // -1 when unknown
+	dist      float64 // squared chord to the center; -1 when unknown
 	published int64
 }
 
@@ -85,6 +84,8 @@ type filters struct {
 	center     *stageindex.LatLng
 	radius     float64
 	communes   map[string]bool // radius 0: the commune's INSEE codes
+	cx, cy, cz float64         // unit vector of center
+	maxChord2  float64         // squared chord of the radius
 }
 
 func compileFilters(req stageindex.SearchRequest) *filters {
@@ -93,12 +94,16 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 	if f.remote == "" {
 		f.remote = stageindex.RemoteExclude
 	}
+	if req.Center != nil {
+		f.cx, f.cy, f.cz = unitVector(req.Center.Lat, req.Center.Lng)
+	}
 	if req.Center != nil && req.RadiusKm == 0 && len(req.Communes) > 0 {
 		f.communes, f.radius = map[string]bool{}, communeDiskKm
 		for _, c := range req.Communes {
 			f.communes[c] = true
 		}
 	}
+	f.maxChord2 = chord2ForKm(f.radius) * (1 + 1e-12)
 	for i, t := range stageindex.Tracks {
 		for _, u := range req.Tracks {
 			if t == u {
@@ -133,22 +138,23 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 	return f
 }
 
-// place decides whether d is in the searched area and returns its distance
-// (-1 when unknown). Remote offers, when asked for, are in any area.
+// place decides whether d is in the searched area and returns its squared
+// chord distance (-1 when unknown). Remote offers, when asked for, are in
+// any area.
 func (f *filters) place(d *doc) (float64, bool) {
 	dist := -1.0
 	if f.center != nil && d.hasLoc {
-		dist = geo.HaversineKm(f.center.Lat, f.center.Lng, d.lat, d.lng)
+		dist = chord2(f.cx, f.cy, f.cz, d.x, d.y, d.z)
 	}
 	switch f.remote {
 	case stageindex.RemoteExclude:
-		if d.offer.Remote {
+		if d.remote {
 			return dist, false
 		}
 	case stageindex.RemoteOnly:
-		return dist, d.offer.Remote
+		return dist, d.remote
 	case stageindex.RemoteInclude:
-		if d.offer.Remote {
+		if d.remote {
 			return dist, true
 		}
 	}
@@ -158,7 +164,7 @@ func (f *filters) place(d *doc) (float64, bool) {
 	if f.communes != nil {
 		return dist, f.communes[d.insee]
 	}
-	return dist, d.hasLoc && dist <= f.radius
+	return dist, d.hasLoc && dist <= f.maxChord2
 }
 
 // fails returns the faceted filters d fails, or ok=false when it fails a
@@ -167,10 +173,10 @@ func (f *filters) fails(d *doc) (uint8, bool) {
 	if !d.searchable(f.now) {
 		return 0, false
 	}
-	if f.isPublic != nil && d.offer.IsPublic != *f.isPublic {
+	if f.isPublic != nil && d.public != *f.isPublic {
 		return 0, false
 	}
-	if f.accessible != nil && d.offer.HandicapAccessible != *f.accessible {
+	if f.accessible != nil && d.accessible != *f.accessible {
 		return 0, false
 	}
 	var bits uint8
