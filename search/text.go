@@ -1,12 +1,14 @@
 package search
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
 
-	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Relevance tiers, best first. A hit's tier is the best way it matched; the
@@ -136,22 +138,31 @@ func (ix *Index) shardMatches(s *shard, p *textPlan, fuzzy bool) ([]match, error
 		return m, nil
 	}
 	best := map[int32]match{}
+	idx, err := s.text.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
+	}
+	r, err := idx.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
+	}
+	defer r.Close()
 	add := func(q query.Query, tier uint8) (int, error) {
-		req := bleve.NewSearchRequestOptions(q, s.n+1, 0, false)
-		res, err := s.text.Search(req)
+		n := 0
+		err := ix.eachMatch(r, q, func(id string, score float64) {
+			n++
+			slot, ok := ix.byID[id]
+			if !ok {
+				return
+			}
+			if cur, ok := best[slot]; !ok || tier > cur.tier || (tier == cur.tier && float32(score) > cur.score) {
+				best[slot] = match{slot, tier, float32(score)}
+			}
+		})
 		if err != nil {
 			return 0, fmt.Errorf("search: shard %s: %w", s.key, err)
 		}
-		for _, h := range res.Hits {
-			slot, ok := ix.byID[h.ID]
-			if !ok {
-				continue
-			}
-			if cur, ok := best[slot]; !ok || tier > cur.tier || (tier == cur.tier && float32(h.Score) > cur.score) {
-				best[slot] = match{slot, tier, float32(h.Score)}
-			}
-		}
-		return len(res.Hits), nil
+		return n, nil
 	}
 	if fuzzy {
 		if _, err := add(fuzzyQuery(p.terms), tierFuzzy); err != nil {
@@ -207,6 +218,33 @@ func (ix *Index) shardMatches(s *shard, p *textPlan, fuzzy bool) ([]match, error
 	}
 	ix.cache.put(key, out)
 	return out, nil
+}
+
+// eachMatch calls fn with every document of r matching q and its score. It
+// walks Bleve's searcher directly: the usual top-N collector would allocate
+// and heap-sort a result per document, only for us to read them all.
+func (ix *Index) eachMatch(r index.IndexReader, q query.Query, fn func(id string, score float64)) error {
+	s, err := q.Searcher(context.Background(), r, ix.mapping, bsearch.SearcherOptions{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+	for {
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return err
+		}
+		if dm == nil {
+			return nil
+		}
+		id, err := r.ExternalID(dm.IndexInternalID)
+		if err != nil {
+			return err
+		}
+		fn(id, dm.Score)
+		sctx.DocumentMatchPool.Put(dm)
+	}
 }
 
 func matchAll(text, field string) query.Query {
