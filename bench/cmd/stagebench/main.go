@@ -1,0 +1,167 @@
+// Command stagebench measures stageindex against the PostgreSQL search it
+// replaces, in one run on one machine: it starts a throwaway PostgreSQL with
+// PostGIS, imports the benchmark corpus with the project's importer, replays
+// the query mix the monstage way (internal/baseline), builds the search
+// index from PostgreSQL, replays the mix in-process (a cold first pass, then
+// a warm one) and over HTTP with concurrent connections, and prints the
+// latency percentiles, throughput and ratios side by side.
+//
+//	go run ./bench/cmd/stagebench [-scale 1000000] [-pg-baseline=false]
+//
+// Results are also written as JSON to -out. See docs/performance.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	corpus, queries string
+	scale           int
+	conns           int
+	duration        time.Duration
+	pgBaseline      bool
+	pgLoad          bool
+	out             string
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.corpus, "corpus", envOr("STAGEBENCH_CORPUS", "../shared/bench/offers-100k.jsonl.gz"), "offers in the interchange format, gzipped or not (env STAGEBENCH_CORPUS)")
+	flag.StringVar(&cfg.queries, "queries", envOr("STAGEBENCH_QUERIES", "../shared/bench/queries-1k.jsonl"), "query mix, one JSON object per line (env STAGEBENCH_QUERIES)")
+	flag.IntVar(&cfg.scale, "scale", 0, "offers to load: 0 is the corpus as is; more adds copies with jittered ids and coordinates")
+	flag.IntVar(&cfg.conns, "conns", 32, "concurrent connections of the HTTP and PostgreSQL load runs")
+	flag.DurationVar(&cfg.duration, "duration", 20*time.Second, "length of each concurrent load run")
+	flag.BoolVar(&cfg.pgBaseline, "pg-baseline", true, "measure the monstage-style PostgreSQL search too")
+	flag.BoolVar(&cfg.pgLoad, "pg-load", true, "run the PostgreSQL search under concurrent load too")
+	flag.StringVar(&cfg.out, "out", "bench/results", "directory for the JSON results; empty writes none")
+	flag.Parse()
+	if flag.NArg() > 0 || cfg.conns < 1 || cfg.duration <= 0 || cfg.scale < 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "stagebench:", err)
+		os.Exit(1)
+	}
+}
+
+// step logs progress on stderr, so that stdout is the report alone.
+func step(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func run(ctx context.Context, cfg config, stdout io.Writer) error {
+	f, err := os.Open(cfg.queries)
+	if err != nil {
+		return fmt.Errorf("queries: %w", err)
+	}
+	qs, err := parseQueries(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.corpus); err != nil {
+		return fmt.Errorf("corpus: %w", err)
+	}
+	host, _ := os.Hostname()
+	res := &results{
+		Date: time.Now().UTC().Format(time.RFC3339), Host: host, GoVersion: runtime.Version(),
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Corpus: cfg.corpus,
+		QueryFile: cfg.queries, Scale: cfg.scale, Conns: cfg.conns, LoadSeconds: cfg.duration.Seconds(),
+		Runs: map[string]summary{}, Queries: make([]queryRecord, len(qs)),
+	}
+	for i := range qs {
+		res.Queries[i].query = qs[i]
+	}
+
+	step("starting PostgreSQL")
+	pg, err := startPG(ctx, cfg.conns)
+	if err != nil {
+		return err
+	}
+	defer pg.close()
+	if res.PGSettings, err = pg.settings(ctx); err != nil {
+		return err
+	}
+	step("importing %s (scale %d)", cfg.corpus, cfg.scale)
+	in := openCorpus(ctx, cfg.corpus, cfg.scale)
+	rep, err := pg.store.Import(ctx, in, indexerOptions())
+	in.Close()
+	if err != nil {
+		return err
+	}
+	res.Import = rate{Offers: rep.Inserted + rep.Updated + rep.Unchanged, Seconds: rep.Elapsed.Seconds()}
+	res.Import.fill()
+	res.Rejected = rep.Rejected
+	step("imported %d offers in %.1f s (%d rejected)", res.Import.Offers, res.Import.Seconds, rep.Rejected)
+
+	if cfg.pgBaseline {
+		if err := runBaseline(ctx, cfg, pg, qs, res); err != nil {
+			return err
+		}
+	} else {
+		res.Notes = append(res.Notes, "PostgreSQL baseline skipped (-pg-baseline=false)")
+	}
+	if _, err := pg.vacuum(ctx); err != nil {
+		return err
+	}
+
+	ix, err := buildIndex(ctx, pg, res)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	// Nothing reads PostgreSQL any more: stop it so that its background
+	// workers take no CPU from the measurements.
+	if err := pg.close(); err != nil {
+		return err
+	}
+
+	if err := runInProcess(ctx, ix, qs, res); err != nil {
+		return err
+	}
+	if err := runHTTP(ctx, cfg, ix, qs, res); err != nil {
+		return err
+	}
+	res.compare()
+	printReport(stdout, res)
+	if cfg.out != "" {
+		name := time.Now().Format("2006-01-02")
+		if cfg.scale > 0 {
+			name += fmt.Sprintf("-scale%d", cfg.scale)
+		}
+		path := filepath.Join(cfg.out, name+".json")
+		if err := res.write(path); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nraw results: %s\n", path)
+	}
+	return nil
+}
+
+// quietLogger drops the API's request logs: a load run would print
+// thousands of lines.
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stageindex/stageindex"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(vs ...int) []time.Duration {
+		var out []time.Duration
+		for _, v := range vs {
+			out = append(out, time.Duration(v)*time.Millisecond)
+		}
+		return out
+	}
+	hundred := make([]time.Duration, 100)
+	for i := range hundred {
+		hundred[i] = time.Duration(i+1) * time.Millisecond
+	}
+	cases := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 50, 0},
+		{"one value", ms(7), 99, 7 * time.Millisecond},
+		{"median of odd count", ms(1, 2, 3, 4, 5), 50, 3 * time.Millisecond},
+		{"median of even count is the lower", ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{"p99 of 100", hundred, 99, 99 * time.Millisecond},
+		{"p95 of 100", hundred, 95, 95 * time.Millisecond},
+		{"p100 is the max", hundred, 100, 100 * time.Millisecond},
+		{"p99 of 10 is the max", ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 99, 10 * time.Millisecond},
+		{"tiny p is the min", hundred, 0.001, time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := percentile(tc.sorted, tc.p); got != tc.want {
+				t.Errorf("percentile(%v) = %v, want %v", tc.p, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	lat := []time.Duration{4 * time.Millisecond, time.Millisecond, 3 * time.Millisecond, 2 * time.Millisecond}
+	s := summarize(lat, 2*time.Second, 1)
+	want := summary{N: 4, Errors: 1, P50: 2, P95: 4, P99: 4, Max: 4, Mean: 2.5, QPS: 2, WallS: 2}
+	if s != want {
+		t.Errorf("got %+v, want %+v", s, want)
+	}
+	if lat[0] != 4*time.Millisecond {
+		t.Error("summarize sorted its input in place")
+	}
+}
+
+func TestParseQueries(t *testing.T) {
+	good := `{"q": "hôtel", "lat": 47.67, "lng": -2.57, "postcode": "56250", "city": "Sulniac", "radius_km": 10, "track": null}
+
+{"q": "", "lat": 49.9, "lng": 2.3, "postcode": "80000", "city": "Amiens", "radius_km": 60, "track": "segpa"}
+`
+	qs, err := parseQueries(strings.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 2 || qs[0].Q != "hôtel" || qs[0].Track != nil || *qs[1].Track != "segpa" || qs[1].RadiusKm != 60 {
+		t.Fatalf("parsed %+v", qs)
+	}
+	r := qs[1].request()
+	if r.Center.Lat != 49.9 || r.PerPage != perPage || !slices.Equal(r.Tracks, []stageindex.Track{"segpa"}) {
+		t.Errorf("request %+v", r)
+	}
+	u, err := url.Parse(qs[0].path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := u.Query(); v.Get("q") != "hôtel" || v.Get("lat") != "47.67" || v.Get("radius_km") != "10" || v.Has("track") {
+		t.Errorf("path %s", qs[0].path())
+	}
+	if g := qs[1].groups(); !slices.Equal(g, []string{"no keyword", "radius 60 km", "track segpa"}) {
+		t.Errorf("groups %v", g)
+	}
+
+	bad := []struct{ name, in, want string }{
+		{"no query", "\n\n", "no query"},
+		{"not JSON", `{"q": `, "line 1"},
+		{"unknown field", `{"q": "", "lat": 1, "lng": 1, "radius_km": 5, "where": "x"}`, "unknown field"},
+		{"no coordinates", `{"q": "x", "radius_km": 5}`, "lat and lng"},
+		{"latitude out of range", `{"lat": 91, "lng": 1, "radius_km": 5}`, "lat 91"},
+		{"zero radius", `{"lat": 1, "lng": 1, "radius_km": 0}`, "radius_km"},
+		{"radius over the API's", `{"lat": 1, "lng": 1, "radius_km": 61}`, "radius_km"},
+		{"unknown track", `{"lat": 1, "lng": 1, "radius_km": 5, "track": "cap"}`, "unknown track"},
+		{"line number of the bad line", "{\"lat\": 1, \"lng\": 1, \"radius_km\": 5}\n{\"lat\": 1}", "line 2"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseQueries(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestJitter(t *testing.T) {
+	line := []byte(`{"id": "a-1", "title": "Boulangerie", "description": "Pain", "employer_name": "Dupain", "tracks": ["generale"], "latitude": 48.85, "longitude": 2.35, "zipcode": "75001", "city": "Paris", "weeks": ["2027-W05"], "published_at": "2026-09-01T08:00:00Z", "x_metier": "boulanger"}`)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		out, err := jitter(line, 3, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := stageindex.ParseOffer(out)
+		if err != nil {
+			t.Fatalf("jittered line does not parse: %v\n%s", err, out)
+		}
+		if o.ID != "a-1-j3" || o.Title != "Boulangerie" || o.PublishedAt == nil {
+			t.Fatalf("jittered offer %+v", o)
+		}
+		dNorth, dEast := (*o.Latitude-48.85)*111.2, (*o.Longitude-2.35)*111.2*0.6578
+		if dNorth < -2.01 || dNorth > 2.01 || dEast < -2.01 || dEast > 2.01 {
+			t.Fatalf("moved %.2f km north, %.2f km east", dNorth, dEast)
+		}
+	}
+	if _, err := jitter([]byte(`{"id": ""}`), 1, rng); err == nil {
+		t.Error("invalid offer jittered")
+	}
+}
+
+func TestWriteCorpusScale(t *testing.T) {
+	path := "../../../internal/demo/offers.jsonl.gz"
+	cases := []struct {
+		name  string
+		scale int
+	}{
+		{"fewer than the file", 3},
+		{"copies", 0}, // set below to 2.5 times the file
+	}
+	var base int
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			scale := tc.scale
+			if scale == 0 {
+				var buf bytes.Buffer
+				if err := writeCorpus(context.Background(), &buf, path, 0); err != nil {
+					t.Fatal(err)
+				}
+				base = bytes.Count(buf.Bytes(), []byte("\n"))
+				scale = base*2 + base/2
+			}
+			var buf bytes.Buffer
+			if err := writeCorpus(context.Background(), &buf, path, scale); err != nil {
+				t.Fatal(err)
+			}
+			ids := map[string]bool{}
+			sc := bufio.NewScanner(&buf)
+			sc.Buffer(nil, 1<<20)
+			for sc.Scan() {
+				o, err := stageindex.ParseOffer(sc.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ids[o.ID] {
+					t.Fatalf("id %s twice", o.ID)
+				}
+				ids[o.ID] = true
+			}
+			if len(ids) != scale {
+				t.Errorf("%d offers, want %d", len(ids), scale)
+			}
+		})
+	}
+}
