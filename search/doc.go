@@ -76,8 +76,11 @@ func (d *doc) searchable(now int64) bool {
 // weekActive reports whether the week with code c is not over at now, by
 // the rule of stageindex.WeekPast.
 func weekActive(c uint16, now int64) bool {
-	return epochMonday.Unix()+int64(c+1)*7*86400-3600 > now
+	return epochMondayUnix+int64(c+1)*7*86400-3600 > now
 }
+
+// epochMondayUnix is epochMonday in Unix seconds.
+const epochMondayUnix = 978307200
 
 // weekCode numbers ISO weeks by their Monday, counted in weeks since a fixed
 // Monday, so that codes sort like dates and fit in 16 bits until 3200.

@@ -1,12 +1,72 @@
 package search
 
-import "github.com/stageindex/stageindex"
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+
+	"github.com/stageindex/stageindex"
+)
+
+// prefixKey is the first three letters of a word, lowercased and without
+// accents. Stemming only strips suffixes, so a word can only match a query
+// term that shares its prefixKey: the analyzer runs on those words alone.
+type prefixKey [3]rune
+
+func keyOf(s string) prefixKey {
+	var k prefixKey
+	i := 0
+	for _, r := range s {
+		if i == len(k) {
+			break
+		}
+		k[i] = foldRune(r)
+		i++
+	}
+	return k
+}
+
+// foldRune lowercases r and strips the diacritics French uses.
+func foldRune(r rune) rune {
+	r = unicode.ToLower(r)
+	switch r {
+	case 'à', 'â', 'ä', 'á':
+		return 'a'
+	case 'ç':
+		return 'c'
+	case 'é', 'è', 'ê', 'ë':
+		return 'e'
+	case 'î', 'ï', 'í':
+		return 'i'
+	case 'ô', 'ö', 'ó':
+		return 'o'
+	case 'ù', 'û', 'ü', 'ú':
+		return 'u'
+	case 'ÿ':
+		return 'y'
+	}
+	return r
+}
+
+// highlightKeys returns the prefix keys of p's highlight terms.
+func (p *textPlan) highlightKeys() map[prefixKey]bool {
+	if p.hlKeys == nil {
+		p.hlKeys = map[prefixKey]bool{}
+		for t := range p.highlight {
+			p.hlKeys[keyOf(t)] = true
+		}
+	}
+	return p.hlKeys
+}
 
 // highlight cuts text into plain segments, marking the words whose analysed
-// form the query asked for (literally or through the thesaurus). Offsets come
-// from the analyzer's tokens, so "Boulangère" is marked for "boulanger".
+// form the query asked for (literally or through the thesaurus), so that
+// "Boulangère" is marked for "boulanger". Words are cut at every character
+// that is not a letter or a digit, which also splits elisions (l'hôpital).
 func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
 	a := ix.mapping.AnalyzerNamed(AnalyzerText)
+	keys := p.highlightKeys()
 	var segs []stageindex.Segment
 	emit := func(s string, match bool) {
 		if s == "" {
@@ -18,20 +78,42 @@ func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
 		}
 		segs = append(segs, stageindex.Segment{Text: s, Match: match})
 	}
-	pos := 0
-	if a != nil {
-		for _, tok := range a.Analyze([]byte(text)) {
-			if !p.highlight[string(tok.Term)] || tok.Start < pos || tok.End > len(text) {
-				continue
-			}
-			emit(text[pos:tok.Start], false)
-			emit(text[tok.Start:tok.End], true)
-			pos = tok.End
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	pos := 0 // text[:pos] is emitted
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWord(r) {
+			i += size
+			continue
 		}
+		j := i
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			if !isWord(r) {
+				break
+			}
+			j += size
+		}
+		word := text[i:j]
+		if a != nil && keys[keyOf(word)] && ix.matches(a.Analyze([]byte(word)), p) {
+			emit(text[pos:i], false)
+			emit(word, true)
+			pos = j
+		}
+		i = j
 	}
 	emit(text[pos:], false)
 	if segs == nil {
 		segs = []stageindex.Segment{}
 	}
 	return segs
+}
+
+func (ix *Index) matches(ts analysis.TokenStream, p *textPlan) bool {
+	for _, t := range ts {
+		if p.highlight[string(t.Term)] {
+			return true
+		}
+	}
+	return false
 }

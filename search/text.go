@@ -36,6 +36,7 @@ type textPlan struct {
 	sectors    []string
 	highlight  map[string]bool // analysed terms to mark in highlights
 	corrected  *textPlan       // q with typos corrected from the thesaurus; nil if none
+	hlKeys     map[prefixKey]bool
 }
 
 // plan analyses q; a nil plan means q has no searchable word (empty, or only
