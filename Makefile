@@ -4,12 +4,15 @@ GO ?= go
 
 ## run: serve the demo offers (or DATABASE_URL's) on :8080
 run:
+	scripts/setup.sh run
 	$(GO) run ./cmd/stageindex serve
 
-## test: every test, race detector on, against a throwaway PostgreSQL
+## test: every test, race detector on, against throwaway PostgreSQL clusters
+## (scripts/setup.sh installs PostgreSQL and PostGIS when missing)
 test:
+	scripts/setup.sh test
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 build:
 	CGO_ENABLED=1 $(GO) build -o bin/stageindex ./cmd/stageindex

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what stageindex needs and this machine
+# lacks. Idempotent: it installs nothing when everything is there.
+#   scripts/setup.sh run    a C compiler (h3-go is cgo)
+#   scripts/setup.sh test   + PostgreSQL and PostGIS for the throwaway test clusters
+set -euo pipefail
+what=${1:-test}
+export DEBIAN_FRONTEND=noninteractive
+
+sudo=
+if [ "$(id -u)" != 0 ]; then
+  sudo=sudo
+fi
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    $sudo apt-get update -q
+    apt_updated=1
+  fi
+  $sudo apt-get install -y -q --no-install-recommends "$@"
+}
+
+command -v gcc >/dev/null || apt_install gcc libc6-dev
+[ "$what" = run ] && exit 0
+
+# The tests start their own throwaway PostgreSQL clusters (internal/pgtest)
+# with initdb and pg_ctl from /usr/lib/postgresql/*/bin.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  apt_install postgresql
+  # Debian may create and start a "main" cluster on port 5432; the tests do
+  # not use it, so stop it to free its memory.
+  if command -v pg_lsclusters >/dev/null; then
+    { pg_lsclusters --no-header 2>/dev/null || true; } | while read -r ver name _; do
+      $sudo pg_ctlcluster "$ver" "$name" stop 2>/dev/null || true
+    done
+  fi
+fi
+# internal/baseline's tests (and make bench) need PostGIS in the PostgreSQL
+# that pgtest picks: the newest one under /usr/lib/postgresql.
+pgver=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if [ ! -e "/usr/share/postgresql/$pgver/extension/postgis.control" ]; then
+  apt_install "postgresql-$pgver-postgis-3"
+fi
