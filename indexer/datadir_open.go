@@ -1,19 +1,23 @@
 package indexer
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/stageindex/stageindex/search"
 )
 
-// TODO(sync): search.Config.Dir and search.Open are landing; until then an
-// index "on disk" is built in memory and never reopens, so every start
-// rebuilds.
-
 // withDir returns cfg with its index stored under dir.
-func withDir(cfg search.Config, dir string) search.Config { return cfg }
+func withDir(cfg search.Config, dir string) search.Config {
+	cfg.Dir = dir
+	return cfg
+}
 
-// openIndex reopens the index stored under dir.
+// openIndex reopens the index stored under dir. Its error wraps
+// search.ErrIncompatible when the index must be rebuilt.
 func openIndex(cfg search.Config, dir string) (*search.Index, error) {
-	return nil, errors.New("indexer: reopening an index needs search.Open")
+	ix, err := search.Open(withDir(cfg, dir))
+	if err != nil {
+		return nil, fmt.Errorf("indexer: open index: %w", err)
+	}
+	return ix, nil
 }

@@ -17,9 +17,24 @@ func TestSyncLatency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("commits 1,000 changes one by one")
 	}
+	for _, tt := range []struct {
+		name string
+		disk bool
+	}{{"memory", false}, {"data dir", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := indexer.SyncConfig{PollInterval: time.Hour}
+			if tt.disk {
+				cfg.DataDir = t.TempDir()
+			}
+			measureLatency(t, cfg)
+		})
+	}
+}
+
+func measureLatency(t *testing.T, cfg indexer.SyncConfig) {
 	st, pool := newStore(t)
 	putMany(t, pool, "base-", 5000)
-	r := startSyncer(t, st, indexer.SyncConfig{PollInterval: time.Hour})
+	r := startSyncer(t, st, cfg)
 	waitConverged(t, st, r.live, 60*time.Second)
 
 	const n = 1000
