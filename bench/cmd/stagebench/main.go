@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -95,6 +96,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		res.Queries[i].query = qs[i]
 	}
 
+	res.Notes = append(res.Notes, "load average at start: "+loadAvg())
 	step("starting PostgreSQL")
 	pg, err := startPG(ctx, cfg.conns)
 	if err != nil {
@@ -145,6 +147,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	res.compare()
+	res.Notes = append(res.Notes, "load average at end: "+loadAvg())
 	printReport(stdout, res)
 	if cfg.out != "" {
 		name := time.Now().Format("2006-01-02")
@@ -164,4 +167,18 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 // thousands of lines.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// loadAvg is /proc/loadavg's 1, 5 and 15 minute figures: other work on the
+// machine during a run shows there.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
