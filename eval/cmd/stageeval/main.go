@@ -1,0 +1,89 @@
+// Command stageeval runs the relevance evaluation of package eval and
+// prints its Markdown report (see docs/relevance.md).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/stageindex/stageindex/eval"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "stageeval:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	corpusPath := flag.String("corpus", "../shared/bench/offers-100k.jsonl.gz", "benchmark corpus (JSON lines with x_metier, .gz or plain)")
+	queriesPath := flag.String("queries", "eval/queries.tsv", "labelled queries")
+	placesPath := flag.String("places", "../shared/bench/queries-1k.jsonl", "visitor searches whose first distinct towns are the places")
+	nPlaces := flag.Int("places-n", 10, "number of towns")
+	radius := flag.Float64("radius", 30, "search radius around each town, km")
+	nowFlag := flag.String("now", "2026-12-01T00:00:00Z", "evaluation clock (RFC 3339): decides which offers are searchable")
+	worst := flag.Int("worst", 15, "worst queries listed per system")
+	pg := flag.Bool("pg", true, "also run the monstage-style PostgreSQL baseline")
+	flag.Parse()
+
+	now, err := time.Parse(time.RFC3339, *nowFlag)
+	if err != nil {
+		return fmt.Errorf("-now: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	qs, err := eval.LoadQueries(*queriesPath)
+	if err != nil {
+		return err
+	}
+	places, err := eval.LoadPlaces(*placesPath, *nPlaces)
+	if err != nil {
+		return err
+	}
+	places = append(places, eval.Place{Name: eval.NoPlace})
+	start := time.Now()
+	corpus, err := eval.LoadCorpus(ctx, *corpusPath)
+	if err != nil {
+		return err
+	}
+	logf("corpus: %d offers in %v", len(corpus.Offers), time.Since(start).Round(time.Millisecond))
+
+	var runs []eval.SystemCases
+	si, err := eval.NewStageindex(ctx, corpus, now)
+	if err != nil {
+		return err
+	}
+	defer si.Close()
+	logf("stageindex: indexed in %v", time.Since(start).Round(time.Millisecond))
+	systems := []eval.System{si}
+	if *pg {
+		b, err := eval.NewBaseline(ctx, corpus, now, logf)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		systems = append(systems, b)
+	}
+	for _, s := range systems {
+		t := time.Now()
+		cases, err := eval.Run(ctx, s, corpus, qs, places, *radius, now)
+		if err != nil {
+			return err
+		}
+		logf("%s: %d searches in %v", s.Name(), len(cases), time.Since(t).Round(time.Millisecond))
+		runs = append(runs, eval.SystemCases{Name: s.Name(), Cases: cases})
+	}
+	fmt.Printf("%d labelled queries × %d places (%d towns at %g km, and no place); clock %s.\n\n",
+		len(qs), len(places), len(places)-1, *radius, now.Format(time.RFC3339))
+	return eval.WriteReport(os.Stdout, runs, *worst)
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "stageeval: "+format+"\n", args...)
+}

@@ -1,0 +1,192 @@
+package eval
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stageindex/stageindex"
+)
+
+func TestParseQueries(t *testing.T) {
+	cases := []struct {
+		name    string
+		in      string
+		want    int
+		wantErr string
+	}{
+		{"comments and blanks skipped", "# c\n\nboulanger\tboulangerie\tjob\n", 1, ""},
+		{"several families", "argent\tbanque, assurance\teveryday\n", 1, ""},
+		{"two columns", "boulanger\tboulangerie\n", 0, "line 1: want 3"},
+		{"unknown family", "boulanger\tboulangeri\tjob\n", 0, `"boulangeri" is not an x_metier family`},
+		{"unknown kind", "boulanger\tboulangerie\tmetier\n", 0, `kind "metier"`},
+		{"duplicate query", "pain\tboulangerie\teveryday\npain\tboulangerie\teveryday\n", 0, "line 2: \"pain\" already on line 1"},
+		{"family twice", "pain\tboulangerie,boulangerie\teveryday\n", 0, "family \"boulangerie\" twice"},
+		{"empty query", " \tboulangerie\tjob\n", 0, "empty query"},
+		{"no query at all", "# only a comment\n", 0, "no query"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			qs, err := ParseQueries(strings.NewReader(tc.in))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(qs) != tc.want {
+				t.Fatalf("got %d queries, want %d", len(qs), tc.want)
+			}
+		})
+	}
+}
+
+// TestQueriesFile checks the committed labels: valid, numerous, and
+// covering every family and kind, so that no family escapes evaluation.
+func TestQueriesFile(t *testing.T) {
+	qs, err := LoadQueries("queries.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) < 150 {
+		t.Errorf("%d queries, want at least 150", len(qs))
+	}
+	fams, kinds := map[string]bool{}, map[string]bool{}
+	for _, q := range qs {
+		kinds[q.Kind] = true
+		for _, f := range q.Families {
+			fams[f] = true
+		}
+	}
+	for _, f := range Families {
+		if !fams[f] {
+			t.Errorf("no query expects family %s", f)
+		}
+	}
+	for _, k := range Kinds {
+		if !kinds[k] {
+			t.Errorf("no query of kind %s", k)
+		}
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// corpusLines are six offers: two bakeries and a bank in Paris, a bakery in
+// Lyon, a remote bank offer and a bakery whose weeks are over.
+const corpusLines = `{"id":"b1","title":"Boulangerie","description":"pain","employer_name":"A","tracks":["generale"],"latitude":48.85,"longitude":2.35,"published_at":"2026-09-01T00:00:00Z","x_metier":"boulangerie"}
+{"id":"b2","title":"Boulangerie","description":"pain","employer_name":"B","tracks":["generale"],"latitude":48.86,"longitude":2.35,"published_at":"2026-09-01T00:00:00Z","x_metier":"boulangerie"}
+{"id":"k1","title":"Banque","description":"argent","employer_name":"C","tracks":["generale"],"latitude":48.85,"longitude":2.36,"published_at":"2026-09-01T00:00:00Z","x_metier":"banque"}
+{"id":"b3","title":"Boulangerie","description":"pain","employer_name":"D","tracks":["generale"],"latitude":45.76,"longitude":4.83,"published_at":"2026-09-01T00:00:00Z","x_metier":"boulangerie"}
+{"id":"k2","title":"Banque","description":"argent","employer_name":"E","tracks":["generale"],"remote":true,"latitude":48.85,"longitude":2.35,"published_at":"2026-09-01T00:00:00Z","x_metier":"banque"}
+{"id":"b4","title":"Boulangerie","description":"pain","employer_name":"F","tracks":["generale"],"latitude":48.85,"longitude":2.35,"weeks":["2026-W10"],"published_at":"2026-09-01T00:00:00Z","x_metier":"boulangerie"}
+`
+
+func TestCorpusArea(t *testing.T) {
+	c, err := ReadCorpus(context.Background(), strings.NewReader(corpusLines))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	paris := &stageindex.LatLng{Lat: 48.85, Lng: 2.35}
+	cases := []struct {
+		name   string
+		center *stageindex.LatLng
+		want   map[string]int
+	}{
+		{"around Paris: Lyon, remote and past left out", paris, map[string]int{"boulangerie": 2, "banque": 1}},
+		{"anywhere: Lyon counts", nil, map[string]int{"boulangerie": 3, "banque": 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := c.Area(tc.center, 30, now)
+			for f, n := range tc.want {
+				if a.Counts[f] != n {
+					t.Errorf("%s: %d, want %d", f, a.Counts[f], n)
+				}
+			}
+			if a.In["k2"] || a.In["b4"] {
+				t.Errorf("remote or past offer in the area: %v", a.In)
+			}
+		})
+	}
+}
+
+func TestReadCorpusErrors(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"no x_metier", `{"id":"a","title":"t","description":"d","employer_name":"e","tracks":["generale"],"latitude":1,"longitude":1}`, "no x_metier"},
+		{"invalid offer", `{"id":"a","x_metier":"banque"}`, "line 1"},
+		{"duplicate id", strings.Repeat(`{"id":"a","title":"t","description":"d","employer_name":"e","tracks":["generale"],"latitude":1,"longitude":1,"x_metier":"banque"}`+"\n", 2), "duplicate id"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadCorpus(context.Background(), strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// fixedSystem answers every query with the same ids.
+type fixedSystem map[string]Result
+
+func (fixedSystem) Name() string { return "fixed" }
+func (s fixedSystem) Search(_ context.Context, q string, _ *stageindex.LatLng, _ float64) (Result, error) {
+	return s[q], nil
+}
+
+func TestRunAndSummarise(t *testing.T) {
+	c, err := ReadCorpus(context.Background(), strings.NewReader(corpusLines))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	qs := []Query{
+		{Text: "pain", Families: []string{"boulangerie"}, Kind: "everyday"},    // 1 good of 2 hits, b4 is past
+		{Text: "argent", Families: []string{"banque"}, Kind: "everyday"},       // remote k2 is no recall
+		{Text: "banquier", Families: []string{"banque"}, Kind: "job"},          // zero hit
+		{Text: "fournil", Families: []string{"boulangerie"}, Kind: "everyday"}, // both in the area
+	}
+	sys := fixedSystem{
+		"pain":    {Total: 2, IDs: []string{"b1", "k1"}},
+		"argent":  {Total: 2, IDs: []string{"k2", "k1"}},
+		"fournil": {Total: 2, IDs: []string{"b2", "b1"}},
+	}
+	paris := Place{Name: "Paris", Center: &stageindex.LatLng{Lat: 48.85, Lng: 2.35}}
+	cases, err := Run(context.Background(), sys, c, qs, []Place{paris}, 30, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Summarise(cases, nil)
+	want := Summary{Cases: 4, Judged: 4, WithHits: 3,
+		Precision:   (0.5 + 1 + 1) / 3,
+		Recall:      (0.5 + 1 + 0 + 1) / 4,
+		RecallMicro: 4.0 / 6,
+		ZeroHit:     0.25}
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	if s.Cases != want.Cases || s.Judged != want.Judged || s.WithHits != want.WithHits ||
+		!near(s.Precision, want.Precision) || !near(s.Recall, want.Recall) ||
+		!near(s.RecallMicro, want.RecallMicro) || !near(s.ZeroHit, want.ZeroHit) {
+		t.Fatalf("summary = %+v, want %+v", s, want)
+	}
+	worst := Worst(cases, 2)
+	if worst[0].Query.Text != "banquier" || worst[1].Query.Text != "pain" {
+		t.Errorf("worst = %s, %s; want banquier, pain", worst[0].Query.Text, worst[1].Query.Text)
+	}
+	if worst[1].Wrong["banque"] != 1 {
+		t.Errorf("pain drifts to %v, want banque once", worst[1].Wrong)
+	}
+	jobs := Summarise(cases, func(c Case) bool { return c.Query.Kind == "job" })
+	if jobs.Cases != 1 || jobs.ZeroHit != 1 {
+		t.Errorf("job slice = %+v, want one zero-hit search", jobs)
+	}
+	if _, err := Run(context.Background(), fixedSystem{"pain": {Total: 1, IDs: []string{"nope"}}}, c, qs[:1], []Place{paris}, 30, now); err == nil {
+		t.Error("an unknown hit id must be an error")
+	}
+}

@@ -1,0 +1,82 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// SystemCases are the scored searches of one system, for the report.
+type SystemCases struct {
+	Name  string
+	Cases []Case
+}
+
+// WriteReport writes the Markdown tables of docs/relevance.md: the headline
+// figures side by side, the same per query kind and with or without a
+// place, then each system's worst queries.
+func WriteReport(w io.Writer, runs []SystemCases, worst int) error {
+	var b strings.Builder
+	b.WriteString("| system | searches | judged | with hits | precision@10 | recall (macro) | recall (micro) | zero-hit |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range runs {
+		s := Summarise(r.Cases, nil)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %.1f%% |\n",
+			r.Name, s.Cases, s.Judged, s.WithHits, s.Precision, s.Recall, s.RecallMicro, 100*s.ZeroHit)
+	}
+	b.WriteString("\nPer query kind and place (precision@10 / recall macro / zero-hit):\n\n| slice |")
+	for _, r := range runs {
+		fmt.Fprintf(&b, " %s |", r.Name)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(runs)) + "\n")
+	type slice struct {
+		name string
+		keep func(Case) bool
+	}
+	var slices_ []slice
+	for _, k := range Kinds {
+		slices_ = append(slices_, slice{"kind " + k, func(c Case) bool { return c.Query.Kind == k }})
+	}
+	slices_ = append(slices_,
+		slice{"around a town, 30 km", func(c Case) bool { return c.Place != NoPlace }},
+		slice{"no place", func(c Case) bool { return c.Place == NoPlace }})
+	for _, sl := range slices_ {
+		fmt.Fprintf(&b, "| %s |", sl.name)
+		for _, r := range runs {
+			s := Summarise(r.Cases, sl.keep)
+			fmt.Fprintf(&b, " %.3f / %.3f / %.1f%% |", s.Precision, s.Recall, 100*s.ZeroHit)
+		}
+		b.WriteString("\n")
+	}
+	for _, r := range runs {
+		fmt.Fprintf(&b, "\nWorst %d queries, %s (over all places):\n\n", worst, r.Name)
+		b.WriteString("| query | expected | precision@10 | recall | zero-hit | first hits drift to |\n|---|---|---:|---:|---:|---|\n")
+		for _, q := range Worst(r.Cases, worst) {
+			s := q.Summary
+			fmt.Fprintf(&b, "| %s | %s | %.2f | %.2f | %d/%d | %s |\n", q.Query.Text, strings.Join(q.Query.Families, ","),
+				s.Precision, s.Recall, int(s.ZeroHit*float64(s.Judged)+0.5), s.Judged, topWrong(q.Wrong, 3))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// NoPlace names the searches run without a place.
+const NoPlace = "(no place)"
+
+func topWrong(m map[string]int, n int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s (%d)", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,70 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/geo"
+	"github.com/stageindex/stageindex/search"
+)
+
+// Stageindex evaluates the in-process search core over the corpus.
+type Stageindex struct {
+	ix  *search.Index
+	now time.Time
+}
+
+// NewStageindex indexes the corpus offers with the embedded gazetteer and
+// thesaurus, its clock frozen at now so that runs are reproducible.
+func NewStageindex(ctx context.Context, c *Corpus, now time.Time) (*Stageindex, error) {
+	gaz, err := geo.LoadGazetteer()
+	if err != nil {
+		return nil, fmt.Errorf("eval: gazetteer: %w", err)
+	}
+	ix, err := search.New(search.Config{CommuneOf: gaz.CommuneOf, Now: func() time.Time { return now }})
+	if err != nil {
+		return nil, fmt.Errorf("eval: index: %w", err)
+	}
+	if err := ix.Apply(ctx, c.Offers, nil); err != nil {
+		ix.Close()
+		return nil, fmt.Errorf("eval: index: %w", err)
+	}
+	return &Stageindex{ix: ix, now: now}, nil
+}
+
+// Name implements System.
+func (s *Stageindex) Name() string { return "stageindex" }
+
+// Close releases the index.
+func (s *Stageindex) Close() error { return s.ix.Close() }
+
+// Search implements System: the first page as a visitor sees it, then, in
+// one deeper request, every hit down to the API's paging depth, for recall.
+// One request of up to MaxResultDepth hits ranks exactly as paging would,
+// and is ten times faster than a hundred pages re-ranked each time.
+func (s *Stageindex) Search(ctx context.Context, q string, center *stageindex.LatLng, radiusKm float64) (Result, error) {
+	req := stageindex.SearchRequest{Query: q, Center: center, RadiusKm: radiusKm, Page: 1, PerPage: stageindex.MaxPerPage, Now: s.now}
+	r, err := s.ix.Search(ctx, req)
+	if err != nil {
+		return Result{}, err
+	}
+	if r.Total > len(r.Hits) {
+		first := r.Hits
+		req.PerPage = min(r.Total, stageindex.MaxResultDepth)
+		if r, err = s.ix.Search(ctx, req); err != nil {
+			return Result{}, err
+		}
+		for i, h := range first {
+			if r.Hits[i].ID != h.ID {
+				return Result{}, fmt.Errorf("eval: stageindex: hit %d is %s in the deep page, %s in the first", i, r.Hits[i].ID, h.ID)
+			}
+		}
+	}
+	res := Result{Total: r.Total, IDs: make([]string, len(r.Hits))}
+	for i, h := range r.Hits {
+		res.IDs[i] = h.ID
+	}
+	return res, nil
+}
