@@ -15,6 +15,7 @@ import (
 	"github.com/stageindex/stageindex/internal/demo"
 	"github.com/stageindex/stageindex/migrations"
 	"github.com/stageindex/stageindex/search"
+	"github.com/stageindex/stageindex/web"
 )
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
@@ -85,6 +86,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 			live.With(func(ix *search.Index) error { st = ix.Stats(); return nil })
 			return st
 		},
+		Static: web.Mount,
 	})
 	logger.Info("listening", "addr", cfg.addr)
 	err = srv.Listen(ctx, cfg.addr)
