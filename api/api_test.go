@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,29 +21,44 @@ import (
 // and gazetteer: the API is tested with its real collaborators.
 func newTestServer(t *testing.T) *Server { return newTestServerF(t) }
 
+// shared builds the demo index once per test binary: under the race
+// detector a build takes seconds, and the tests only read it.
+var shared struct {
+	once sync.Once
+	s    *Server
+	err  error
+}
+
 func newTestServerF(t testing.TB) *Server {
 	t.Helper()
+	shared.once.Do(func() { shared.s, shared.err = buildTestServer() })
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.s
+}
+
+func buildTestServer() (*Server, error) {
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	offers, err := demo.Offers(now)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ix, err := search.New(search.Config{CommuneOf: gaz.CommuneOf, Now: func() time.Time { return now }})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := ix.Apply(context.Background(), offers, nil); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	live := &search.Live{}
 	live.Swap(ix)
-	t.Cleanup(func() { ix.Close() })
 	return New(Options{Searcher: live, Places: gaz, Logger: discardLogger(),
-		Suggest: ix.Suggest, Stats: ix.Stats})
+		Suggest: ix.Suggest, Stats: ix.Stats}), nil
 }
 
 func get(t *testing.T, s *Server, target string) (int, string, []byte) {
