@@ -31,13 +31,17 @@ func TestSync100k(t *testing.T) {
 
 	old := r.live.Current()
 	r.s.Rebuild()
-	waitFor(t, 10*time.Minute, "the rebuild", func() bool { return r.live.Current() != old })
+	waitFor(t, 10*time.Minute, "the rebuild", func() bool {
+		return r.live.Current() != old && !r.s.Status().Rebuilding
+	})
 	rebuild := r.s.Status().LastRebuild
 	r.stop()
 
+	cfg := indexer.SyncConfig{DataDir: dir, Live: &search.Live{}}
+	cfg.Search.Thesaurus = testThesaurus(t)
 	start = time.Now()
-	live := &search.Live{}
-	r = startSyncer(t, st, indexer.SyncConfig{DataDir: dir, Live: live})
+	r = startSyncer(t, st, cfg)
+	live := cfg.Live
 	waitFor(t, 10*time.Minute, "the reopened index", live.Ready)
 	ready := time.Since(start)
 	waitConverged(t, st, live, time.Minute)
