@@ -80,3 +80,28 @@ func topWrong(m map[string]int, n int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// WriteCases writes every scored search as a TSV row, for digging into one
+// query or place: system, query, kind, expected families, place, truth,
+// total, found, recall and precision@10 (empty when undefined).
+func WriteCases(w io.Writer, runs []SystemCases) error {
+	var b strings.Builder
+	b.WriteString("system\tquery\tkind\texpected\tplace\ttruth\ttotal\tfound\trecall\tprecision10\n")
+	num := func(v float64, ok bool) string {
+		if !ok {
+			return ""
+		}
+		return fmt.Sprintf("%.3f", v)
+	}
+	for _, r := range runs {
+		for _, c := range r.Cases {
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.Name, c.Query.Text, c.Query.Kind,
+				strings.Join(c.Query.Families, ","), c.Place, c.Truth, c.Total, c.Found, num(c.Recall()), num(c.Precision()))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	if err != nil {
+		return fmt.Errorf("eval: cases: %w", err)
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/stageindex/stageindex/eval"
@@ -29,6 +30,8 @@ func run() error {
 	nowFlag := flag.String("now", "2026-12-01T00:00:00Z", "evaluation clock (RFC 3339): decides which offers are searchable")
 	worst := flag.Int("worst", 15, "worst queries listed per system")
 	pg := flag.Bool("pg", true, "also run the monstage-style PostgreSQL baseline")
+	casesPath := flag.String("cases", "", "also write every scored search to this TSV file")
+	explain := flag.String("explain", "", "instead of the report, show each system's first hits at every place for these queries (separated by |)")
 	flag.Parse()
 
 	now, err := time.Parse(time.RFC3339, *nowFlag)
@@ -70,6 +73,14 @@ func run() error {
 		defer b.Close()
 		systems = append(systems, b)
 	}
+	if *explain != "" {
+		for _, q := range strings.Split(*explain, "|") {
+			if err := eval.Explain(ctx, os.Stdout, systems, corpus, strings.TrimSpace(q), places, *radius, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for _, s := range systems {
 		t := time.Now()
 		cases, err := eval.Run(ctx, s, corpus, qs, places, *radius, now)
@@ -79,9 +90,26 @@ func run() error {
 		logf("%s: %d searches in %v", s.Name(), len(cases), time.Since(t).Round(time.Millisecond))
 		runs = append(runs, eval.SystemCases{Name: s.Name(), Cases: cases})
 	}
+	if *casesPath != "" {
+		if err := writeCases(*casesPath, runs); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("%d labelled queries × %d places (%d towns at %g km, and no place); clock %s.\n\n",
 		len(qs), len(places), len(places)-1, *radius, now.Format(time.RFC3339))
 	return eval.WriteReport(os.Stdout, runs, *worst)
+}
+
+func writeCases(path string, runs []eval.SystemCases) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("-cases: %w", err)
+	}
+	if err := eval.WriteCases(f, runs); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func logf(format string, args ...any) {
