@@ -190,3 +190,32 @@ func TestRunAndSummarise(t *testing.T) {
 		t.Error("an unknown hit id must be an error")
 	}
 }
+
+func TestWriteReport(t *testing.T) {
+	q := Query{Text: "pain", Families: []string{"boulangerie"}, Kind: "everyday"}
+	runs := []SystemCases{
+		{Name: "good", Cases: []Case{{Query: q, Place: NoPlace, Truth: 2, Total: 2, Found: 2, Top: []string{"boulangerie", "boulangerie"}}}},
+		{Name: "bad", Cases: []Case{{Query: q, Place: NoPlace, Truth: 2}}},
+	}
+	var b strings.Builder
+	if err := WriteReport(&b, runs, 5); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| good | 1 | 1 | 1 | 1.000 | 1.000 | 1.000 | 0.0% |",
+		"| bad | 1 | 1 | 0 | 0.000 | 0.000 | 0.000 | 100.0% |",
+		"| no place | 1.000 / 1.000 / 0.0% | 0.000 / 0.000 / 100.0% |",
+		"| pain | boulangerie | 0.00 | 0.00 | 1/1 |  |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := WriteCases(&b, runs); err != nil {
+		t.Fatal(err)
+	}
+	if want := "bad\tpain\teveryday\tboulangerie\t(no place)\t2\t0\t0\t0.000\t\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("cases lack %q:\n%s", want, b.String())
+	}
+}
