@@ -165,13 +165,14 @@ func TestRunAndSummarise(t *testing.T) {
 	}
 	s := Summarise(cases, nil)
 	want := Summary{Cases: 4, Judged: 4, WithHits: 3,
-		Precision:   (0.5 + 1 + 1) / 3,
-		Recall:      (0.5 + 1 + 0 + 1) / 4,
-		RecallMicro: 4.0 / 6,
-		ZeroHit:     0.25}
+		Precision:    (0.5 + 1 + 1) / 3,
+		PrecisionAll: (0.5 + 1 + 0 + 1) / 4,
+		Recall:       (0.5 + 1 + 0 + 1) / 4,
+		RecallMicro:  4.0 / 6,
+		ZeroHit:      0.25}
 	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 	if s.Cases != want.Cases || s.Judged != want.Judged || s.WithHits != want.WithHits ||
-		!near(s.Precision, want.Precision) || !near(s.Recall, want.Recall) ||
+		!near(s.Precision, want.Precision) || !near(s.PrecisionAll, want.PrecisionAll) || !near(s.Recall, want.Recall) ||
 		!near(s.RecallMicro, want.RecallMicro) || !near(s.ZeroHit, want.ZeroHit) {
 		t.Fatalf("summary = %+v, want %+v", s, want)
 	}
@@ -202,8 +203,8 @@ func TestWriteReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| good | 1 | 1 | 1 | 1.000 | 1.000 | 1.000 | 0.0% |",
-		"| bad | 1 | 1 | 0 | 0.000 | 0.000 | 0.000 | 100.0% |",
+		"| good | 1 | 1 | 1 | 1.000 | 1.000 | 1.000 | 0.0% | 1.000 |",
+		"| bad | 1 | 1 | 0 | 0.000 | 0.000 | 0.000 | 100.0% | 0.000 |",
 		"| no place | 1.000 / 1.000 / 0.0% | 0.000 / 0.000 / 100.0% |",
 		"| pain | boulangerie | 0.00 | 0.00 | 1/1 |  |",
 	} {

@@ -113,19 +113,22 @@ func Run(ctx context.Context, s System, c *Corpus, qs []Query, places []Place, r
 // Summary aggregates cases. Macro figures average per search, the way a
 // pupil lives them; RecallMicro weighs searches by how much they could find.
 type Summary struct {
-	Cases       int     // searches run
-	Judged      int     // searches whose area holds expected offers
-	WithHits    int     // searches with at least one hit
-	Precision   float64 // macro precision@10 over WithHits
-	Recall      float64 // macro recall over Judged (a zero-hit search counts 0)
-	RecallMicro float64 // Σ Found ÷ Σ Truth over Judged
-	ZeroHit     float64 // zero-hit searches ÷ Judged
+	Cases     int     // searches run
+	Judged    int     // searches whose area holds expected offers
+	WithHits  int     // searches with at least one hit
+	Precision float64 // macro precision@10 over WithHits
+	// PrecisionAll is macro precision@10 over Judged, a zero-hit search
+	// counting 0: the page a pupil sees, empty or not.
+	PrecisionAll float64
+	Recall       float64 // macro recall over Judged (a zero-hit search counts 0)
+	RecallMicro  float64 // Σ Found ÷ Σ Truth over Judged
+	ZeroHit      float64 // zero-hit searches ÷ Judged
 }
 
 // Summarise aggregates cases; a filter, when non-nil, keeps only some.
 func Summarise(cases []Case, keep func(Case) bool) Summary {
 	var s Summary
-	var pSum, rSum float64
+	var pSum, pAllSum, rSum float64
 	var found, truth, zero int
 	for _, c := range cases {
 		if keep != nil && !keep(c) {
@@ -138,6 +141,8 @@ func Summarise(cases []Case, keep func(Case) bool) Summary {
 		}
 		if r, ok := c.Recall(); ok {
 			s.Judged++
+			p, _ := c.Precision()
+			pAllSum += p
 			rSum += r
 			found += c.Found
 			truth += c.Truth
@@ -151,6 +156,7 @@ func Summarise(cases []Case, keep func(Case) bool) Summary {
 	}
 	if s.Judged > 0 {
 		s.Recall = rSum / float64(s.Judged)
+		s.PrecisionAll = pAllSum / float64(s.Judged)
 		s.ZeroHit = float64(zero) / float64(s.Judged)
 	}
 	if truth > 0 {

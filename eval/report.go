@@ -19,12 +19,12 @@ type SystemCases struct {
 // place, then each system's worst queries.
 func WriteReport(w io.Writer, runs []SystemCases, worst int) error {
 	var b strings.Builder
-	b.WriteString("| system | searches | judged | with hits | precision@10 | recall (macro) | recall (micro) | zero-hit |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| system | searches | judged | with hits | precision@10 | recall (macro) | recall (micro) | zero-hit | precision@10, zero-hit as 0 |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
 		s := Summarise(r.Cases, nil)
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %.1f%% |\n",
-			r.Name, s.Cases, s.Judged, s.WithHits, s.Precision, s.Recall, s.RecallMicro, 100*s.ZeroHit)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %.1f%% | %.3f |\n",
+			r.Name, s.Cases, s.Judged, s.WithHits, s.Precision, s.Recall, s.RecallMicro, 100*s.ZeroHit, s.PrecisionAll)
 	}
 	b.WriteString("\nPer query kind and place (precision@10 / recall macro / zero-hit):\n\n| slice |")
 	for _, r := range runs {
