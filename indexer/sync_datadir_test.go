@@ -42,6 +42,7 @@ func TestSyncKillAndRestart(t *testing.T) {
 	}
 	time.Sleep(20 * time.Millisecond) // let the notification start a poll
 	first.stop()
+	before, _ := currentMeta(t, dir)
 
 	deleteOffer(t, pool, "a-00003")
 	if _, err := pool.Exec(ctx, `UPDATE offers SET title = 'après' WHERE id = 'b-00010'`); err != nil {
@@ -53,6 +54,9 @@ func TestSyncKillAndRestart(t *testing.T) {
 		t.Errorf("index holds %d offers after restart, want %d", n, 3499)
 	}
 	gen, meta := currentMeta(t, dir)
+	if gen != before {
+		t.Errorf("restart rebuilt the index (%s, was %s) instead of reopening it", gen, before)
+	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), "index-") && e.Name() != gen {
