@@ -44,7 +44,11 @@ func Explain(ctx context.Context, w io.Writer, systems []System, c *Corpus, q st
 			}
 			fmt.Fprintf(w, "%s: total %d; hits per family (found/in area): %s\n", s.Name(), res.Total, strings.Join(found, ", "))
 			for i, id := range res.IDs[:min(TopN, len(res.IDs))] {
-				fmt.Fprintf(w, "  %2d. [%s] %s\n", i+1, c.Family[id], title[id])
+				score := ""
+				if i < len(res.Scores) {
+					score = fmt.Sprintf(" (score %.3f)", res.Scores[i])
+				}
+				fmt.Fprintf(w, "  %2d. [%s] %s%s\n", i+1, c.Family[id], title[id], score)
 			}
 		}
 	}

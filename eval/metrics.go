@@ -19,6 +19,8 @@ const TopN = 10
 type Result struct {
 	Total int
 	IDs   []string
+	// Scores, when the system reports them, go with IDs (for Explain).
+	Scores []float64
 }
 
 // System is a search engine under evaluation.

@@ -62,9 +62,9 @@ func (s *Stageindex) Search(ctx context.Context, q string, center *stageindex.La
 			}
 		}
 	}
-	res := Result{Total: r.Total, IDs: make([]string, len(r.Hits))}
+	res := Result{Total: r.Total, IDs: make([]string, len(r.Hits)), Scores: make([]float64, len(r.Hits))}
 	for i, h := range r.Hits {
-		res.IDs[i] = h.ID
+		res.IDs[i], res.Scores[i] = h.ID, h.Score
 	}
 	return res, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ func run() error {
 	radius := flag.Float64("radius", 30, "search radius around each town, km")
 	nowFlag := flag.String("now", "2026-12-01T00:00:00Z", "evaluation clock (RFC 3339): decides which offers are searchable")
 	worst := flag.Int("worst", 15, "worst queries listed per system")
+	whatIf := flag.String("whatif", "", "also score stageindex re-ranked inside each tier by text score damped by distance, for these comma-separated half-distances in km")
 	pg := flag.Bool("pg", true, "also run the monstage-style PostgreSQL baseline")
 	casesPath := flag.String("cases", "", "also write every scored search to this TSV file")
 	explain := flag.String("explain", "", "instead of the report, show each system's first hits at every place for these queries (separated by |)")
@@ -65,6 +67,13 @@ func run() error {
 	defer si.Close()
 	logf("stageindex: indexed in %v", time.Since(start).Round(time.Millisecond))
 	systems := []eval.System{si}
+	for _, f := range strings.FieldsFunc(*whatIf, func(r rune) bool { return r == ',' }) {
+		km, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || km <= 0 {
+			return fmt.Errorf("-whatif: %q is not a distance in km", f)
+		}
+		systems = append(systems, eval.NewRerank(si, corpus, km))
+	}
 	if *pg {
 		b, err := eval.NewBaseline(ctx, corpus, now, logf)
 		if err != nil {
