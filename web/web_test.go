@@ -1,0 +1,149 @@
+package web
+
+import (
+	"io"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+func newApp() *fiber.App {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	Mount(app)
+	return app
+}
+
+func fetch(t *testing.T, app *fiber.App, target string, header map[string]string) (int, map[string]string, string) {
+	t.Helper()
+	req := httptest.NewRequest("GET", target, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := app.Test(req, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	h := map[string]string{}
+	for k := range resp.Header {
+		h[strings.ToLower(k)] = resp.Header.Get(k)
+	}
+	return resp.StatusCode, h, string(body)
+}
+
+func TestHeaders(t *testing.T) {
+	app := newApp()
+	tests := []struct {
+		name    string
+		target  string
+		status  int
+		ctype   string
+		want    map[string]string // header → substring it must hold
+		without []string          // headers that must be absent
+	}{
+		{"page", "/", 200, "text/html", map[string]string{
+			"content-security-policy": "default-src 'self'",
+			"x-content-type-options":  "nosniff",
+		}, nil},
+		{"page is not framed", "/?q=boulanger", 200, "text/html", map[string]string{
+			"content-security-policy": "frame-ancestors 'none'",
+		}, nil},
+		{"embed is framed by anyone", "/embed?department=22", 200, "text/html", map[string]string{
+			"content-security-policy": "frame-ancestors *",
+		}, []string{"x-frame-options"}},
+		{"embed keeps a strict policy", "/embed", 200, "text/html", map[string]string{
+			"content-security-policy": "script-src 'self'",
+		}, nil},
+		{"widget", "/widget.js", 200, "text/javascript", map[string]string{
+			"cross-origin-resource-policy": "cross-origin",
+			"cache-control":                "max-age=3600",
+		}, nil},
+		{"stylesheet", "/static/app.css", 200, "text/css", nil, nil},
+		{"script", "/static/app.js", 200, "text/javascript", nil, nil},
+		{"unknown asset", "/static/nope.js", 404, "", nil, nil},
+		{"no directory walk", "/static/..%2fweb.go", 404, "", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, h, _ := fetch(t, app, tc.target, nil)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d", status, tc.status)
+			}
+			if !strings.HasPrefix(h["content-type"], tc.ctype) {
+				t.Errorf("content-type %q, want %q", h["content-type"], tc.ctype)
+			}
+			for k, v := range tc.want {
+				if !strings.Contains(h[k], v) {
+					t.Errorf("%s = %q, want it to hold %q", k, h[k], v)
+				}
+			}
+			for _, k := range tc.without {
+				if v, ok := h[k]; ok {
+					t.Errorf("%s = %q, want none", k, v)
+				}
+			}
+		})
+	}
+}
+
+// TestPageAssetsResolve checks that the versioned asset URLs the pages name
+// are served, cached for good, and revalidated with their ETag.
+func TestPageAssetsResolve(t *testing.T) {
+	app := newApp()
+	for _, page := range []string{"/", "/embed"} {
+		_, _, body := fetch(t, app, page, nil)
+		refs := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(body, -1)
+		if len(refs) != 2 {
+			t.Fatalf("%s names %d assets, want 2 (css, js): %s", page, len(refs), body)
+		}
+		for _, r := range refs {
+			url := r[1]
+			status, h, _ := fetch(t, app, url, nil)
+			if status != 200 || !strings.Contains(h["cache-control"], "immutable") {
+				t.Errorf("%s: status %d, cache-control %q", url, status, h["cache-control"])
+			}
+			status, _, _ = fetch(t, app, url, map[string]string{"If-None-Match": h["etag"]})
+			if status != 304 {
+				t.Errorf("%s with its ETag: status %d, want 304", url, status)
+			}
+		}
+	}
+}
+
+// TestPageAccessibility checks what can be checked without a browser: the
+// language, a label for every field, and the embed's compact form.
+func TestPageAccessibility(t *testing.T) {
+	app := newApp()
+	tests := []struct {
+		name      string
+		target    string
+		hasHeader bool
+	}{
+		{"page", "/", true},
+		{"embed", "/embed", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, body := fetch(t, app, tc.target, nil)
+			if !strings.Contains(body, `<html lang="fr">`) {
+				t.Error(`missing <html lang="fr">`)
+			}
+			for _, m := range regexp.MustCompile(`<(?:input|select) id="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+				if !strings.Contains(body, `<label for="`+m[1]+`"`) {
+					t.Errorf("field #%s has no label", m[1])
+				}
+			}
+			if got := strings.Contains(body, `<header`); got != tc.hasHeader {
+				t.Errorf("has header: %v, want %v", got, tc.hasHeader)
+			}
+			for _, banned := range []string{"<style", "style=", "onclick", "http://", "https://"} {
+				if strings.Contains(body, banned) {
+					t.Errorf("page holds %q: inline code or a third-party resource", banned)
+				}
+			}
+		})
+	}
+}
