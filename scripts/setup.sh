@@ -41,3 +41,10 @@ pgver=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 if [ ! -e "/usr/share/postgresql/$pgver/extension/postgis.control" ]; then
   apt_install "postgresql-$pgver-postgis-3"
 fi
+
+# --- web: headless Chromium for the browser tests of web/ (TestBrowser) ---
+# Debian's chromium only: the tests never download a browser of their own.
+# Without it they skip, except under CI, where they fail.
+if ! command -v chromium >/dev/null; then
+  apt_install chromium
+fi

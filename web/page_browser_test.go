@@ -22,7 +22,7 @@ import (
 // shownHit is what a pupil sees of one result.
 type shownHit struct {
 	Title, Employer, Where, Distance, Weeks, Apply, Target, Rel string
-	Marks, Tags                                                []string
+	Marks, Tags                                                 []string
 }
 
 type shown struct {
