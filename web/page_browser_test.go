@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -66,6 +69,8 @@ func TestBrowser(t *testing.T) {
 		{"ambiguous town offers its candidates", testAmbiguousPlace},
 		{"no hit nearby shows the widened search", testRelaxed},
 		{"offer text is never markup", testNoInjection},
+		{"around me searches from the pupil's position", testAroundMe},
+		{"voir plus appends the next page", testMore},
 		{"widget on a partner site", testWidget},
 	}
 	for _, tc := range tests {
@@ -341,5 +346,64 @@ func testWidget(t *testing.T, ctx context.Context, base string) {
 		if cu, _ := url.Parse(c); strings.HasSuffix(cu.Path, "/offers") && cu.Query().Get("department") != "22" {
 			t.Errorf("search without department=22: %s", c)
 		}
+	}
+}
+
+func testAroundMe(t *testing.T, ctx context.Context, base string) {
+	lat, lng, acc := 48.5151, -2.7684, 50.0 // Saint-Brieuc
+	if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "geolocation"},
+		Setting:    browser.PermissionSettingGranted, Origin: base,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (struct{}, error) {
+		return cdp.Call(ctx, tg, emulation.SetGeolocationOverride,
+			emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lng, Accuracy: &acc})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	loaded(t, ctx, base+"/?q=boulanger")
+	do(t, ctx, chromedp.Click(chromedp.CSS("#locate")))
+	got := waitFor[shown](t, ctx, "results around the position",
+		`(() => { const r = `+shownJS+`; return r && r.Search.includes("lat=") ? r : null; })()`)
+	q, _ := url.ParseQuery(strings.TrimPrefix(got.Search, "?"))
+	if q.Get("lat") != "48.515" || q.Get("lng") != "-2.768" || q.Has("where") {
+		t.Errorf("URL %q, want the position rounded to 3 decimals and no where", got.Search)
+	}
+	if !strings.HasSuffix(got.Status, "autour de toi") {
+		t.Errorf("status %q", got.Status)
+	}
+	for _, h := range got.Hits {
+		if !distanceRE.MatchString(h.Distance) {
+			t.Errorf("hit %q: distance %q", h.Title, h.Distance)
+		}
+	}
+	if v := eval[string](t, ctx, `where.value`); v != "Ma position" {
+		t.Errorf("place field shows %q", v)
+	}
+}
+
+func testMore(t *testing.T, ctx context.Context, base string) {
+	loaded(t, ctx, base+"/?where=Saint-Brieuc&radius_km=60")
+	first := waitFor[shown](t, ctx, "results", shownJS)
+	if len(first.Hits) != 20 {
+		t.Fatalf("first page has %d hits, want 20", len(first.Hits))
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS("#more")))
+	more := waitFor[shown](t, ctx, "the next page", `(() => { const r = `+shownJS+`; return r && r.Hits.length > 20 ? r : null; })()`)
+	seen := map[string]bool{}
+	for _, h := range more.Hits {
+		key := h.Title + "|" + h.Employer + "|" + h.Where
+		if seen[key] {
+			t.Errorf("hit %q shown twice", key)
+		}
+		seen[key] = true
+	}
+	if more.Status != first.Status {
+		t.Errorf("status changed from %q to %q", first.Status, more.Status)
+	}
+	if focused := eval[string](t, ctx, `document.activeElement.textContent`); focused != more.Hits[20].Title {
+		t.Errorf("focus is on %q, want the first new hit %q", focused, more.Hits[20].Title)
 	}
 }
