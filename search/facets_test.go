@@ -149,3 +149,22 @@ func TestHighlights(t *testing.T) {
 		t.Fatalf("title highlight %#v, want %#v", got, want)
 	}
 }
+
+func TestRelaxedKeepsTheDepartment(t *testing.T) {
+	ix := newTestIndex(t)
+	req := stageindex.SearchRequest{Query: "garage", Center: &stBrieuc, RadiusKm: 5, Departments: []string{"22"}, Tracks: []stageindex.Track{stageindex.TrackSEGPA}}
+	res, err := ix.Search(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The garage is in Rennes (35): widening radius and filters must not
+	// leave department 22, so only the keywords step finds something.
+	if res.Relaxed == nil || !slices.Equal(res.Relaxed.Widened, []string{"radius", "filters", "keywords"}) {
+		t.Fatalf("relaxed %+v", res.Relaxed)
+	}
+	for _, h := range res.Relaxed.Hits {
+		if h.Department != "22" {
+			t.Fatalf("relaxed hit %s in department %s", h.ID, h.Department)
+		}
+	}
+}

@@ -24,10 +24,13 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			return true
 		}},
 		{"filters", func(r *stageindex.SearchRequest, _ **textPlan) bool {
-			if len(r.Tracks)+len(r.Sectors)+len(r.Weeks)+len(r.Departments) == 0 && r.IsPublic == nil && r.Accessible == nil {
+			// The department stays: it is how a partner's widget scopes its
+			// offers, and a pupil of Côtes-d'Armor's marketplace cannot take
+			// an internship it does not list.
+			if len(r.Tracks)+len(r.Sectors)+len(r.Weeks) == 0 && r.IsPublic == nil && r.Accessible == nil {
 				return false
 			}
-			r.Tracks, r.Sectors, r.Weeks, r.Departments, r.IsPublic, r.Accessible = nil, nil, nil, nil, nil, nil
+			r.Tracks, r.Sectors, r.Weeks, r.IsPublic, r.Accessible = nil, nil, nil, nil, nil
 			return true
 		}},
 		{"keywords", func(r *stageindex.SearchRequest, p **textPlan) bool {
