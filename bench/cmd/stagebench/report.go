@@ -98,7 +98,7 @@ func (r *results) compare() {
 		r.Ratios["2nd pass"] = rat(r.Runs[runPGWarm], r.Runs[runSIWarm])
 	}
 	if pg, ok := r.Runs[loadName(runPGLoad, r.Conns)]; ok {
-		r.Ratios[fmt.Sprintf("%d conns (HTTP vs SQL)", r.Conns)] = rat(pg, r.Runs[loadName(runSIHTTP, r.Conns)])
+		r.Ratios[fmt.Sprintf("%d conns", r.Conns)] = rat(pg, r.Runs[loadName(runSIHTTP, r.Conns)])
 	}
 	byGroup := map[string][]int{}
 	var order []string
@@ -173,7 +173,7 @@ func printReport(w io.Writer, r *results) {
 		}
 		fmt.Fprintf(w, "%-40s %6d %6d %9s %9s %9s %9s %9.0f\n", n, s.N, s.Errors, fmtMs(s.P50), fmtMs(s.P95), fmtMs(s.P99), fmtMs(s.Max), s.QPS)
 	}
-	for _, k := range []string{"1st pass", "2nd pass", fmt.Sprintf("%d conns (HTTP vs SQL)", r.Conns)} {
+	for _, k := range []string{"1st pass", "2nd pass", fmt.Sprintf("%d conns", r.Conns)} {
 		x, ok := r.Ratios[k]
 		if !ok {
 			continue
