@@ -73,6 +73,22 @@ func (o *Offer) Searchable(now time.Time) bool {
 	return false
 }
 
+// Indexable reports whether the offer belongs in a search index at now:
+// searchable now or later (published, even with a future date, and with a
+// week not yet over). The search core hides it until its publication time,
+// so a scheduled offer appears on time without another write.
+func (o *Offer) Indexable(now time.Time) bool {
+	if o.PublishedAt == nil {
+		return false
+	}
+	later := *o
+	if o.PublishedAt.After(now) {
+		t := now
+		later.PublishedAt = &t
+	}
+	return later.Searchable(now)
+}
+
 // Sectors is monstagedetroisieme.fr's list of sector names, the only values
 // accepted in Offer.Sector (matched ignoring case and accents on import).
 var Sectors = []string{

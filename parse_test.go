@@ -172,3 +172,19 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexable(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	later := now.Add(48 * time.Hour)
+	o := Offer{PublishedAt: &later, Weeks: []string{"2027-W05"}}
+	if o.Searchable(now) || !o.Indexable(now) {
+		t.Fatalf("scheduled offer: searchable %v indexable %v; want false, true", o.Searchable(now), o.Indexable(now))
+	}
+	past := Offer{PublishedAt: &later, Weeks: []string{"2026-W40"}}
+	if past.Indexable(now) {
+		t.Fatal("offer with only past weeks is indexable")
+	}
+	if (&Offer{Weeks: []string{"2027-W05"}}).Indexable(now) {
+		t.Fatal("unpublished offer is indexable")
+	}
+}

@@ -17,7 +17,7 @@ import (
 func Build(ctx context.Context, st *Store, cfg search.Config, now time.Time) (*search.Index, Watermark, error) {
 	var offers []stageindex.Offer
 	wm, err := st.LoadOffers(ctx, func(o stageindex.Offer) error {
-		if o.Searchable(now) {
+		if o.Indexable(now) {
 			offers = append(offers, o)
 		}
 		return nil

@@ -235,7 +235,7 @@ func (s *Syncer) catchUp(ctx context.Context, ix *search.Index, c Cursor) (Curso
 	ups := cs.Upserts[:0:0]
 	dels := cs.Deletes
 	for _, o := range cs.Upserts {
-		if o.Searchable(now) {
+		if o.Indexable(now) {
 			ups = append(ups, o)
 		} else {
 			dels = append(dels, o.ID)

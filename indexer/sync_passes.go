@@ -41,7 +41,7 @@ func (s *Syncer) reconcile(ctx context.Context, ix *search.Index) (PassReport, e
 	}
 	_, err := s.cfg.Store.LoadOffers(ctx, func(o stageindex.Offer) error {
 		rep.Checked++
-		if !o.Searchable(now) {
+		if !o.Indexable(now) {
 			return nil
 		}
 		inDB[o.ID] = true
@@ -83,7 +83,7 @@ func (s *Syncer) retire(ctx context.Context, ix *search.Index) (PassReport, erro
 	var dels []string
 	for _, id := range ix.IDs() {
 		rep.Checked++
-		if o, ok := ix.Get(id); ok && !o.Searchable(now) {
+		if o, ok := ix.Get(id); ok && !o.Indexable(now) {
 			dels = append(dels, id)
 		}
 	}
