@@ -69,11 +69,13 @@ type Segment struct {
 	Match bool   `json:"match"`
 }
 
-// Hit is one offer in search results.
+// Hit is one offer in search results. Excerpt is the start of the
+// description; highlights.description, when keywords were given, is an
+// excerpt around the first match instead.
 type Hit struct {
 	ID                 string               `json:"id"`
 	Title              string               `json:"title"`
-	Description        string               `json:"description"`
+	Excerpt            string               `json:"excerpt"`
 	EmployerName       string               `json:"employer_name"`
 	Sector             string               `json:"sector,omitempty"`
 	Tracks             []Track              `json:"tracks"`

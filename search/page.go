@@ -101,7 +101,7 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 func (ix *Index) hit(k hitKey, p *textPlan) stageindex.Hit {
 	o := ix.docs[k.slot].offer
 	h := stageindex.Hit{
-		ID: o.ID, Title: o.Title, Description: o.Description, EmployerName: o.EmployerName,
+		ID: o.ID, Title: o.Title, Excerpt: excerpt(o.Description), EmployerName: o.EmployerName,
 		Sector: o.Sector, Tracks: o.Tracks, City: o.City, Zipcode: o.Zipcode, Department: o.Department,
 		Weeks: o.Weeks, Remote: o.Remote, IsPublic: o.IsPublic, HandicapAccessible: o.HandicapAccessible,
 		MaxCandidates: o.MaxCandidates, URL: o.URL,
@@ -124,7 +124,7 @@ func (ix *Index) hit(k hitKey, p *textPlan) stageindex.Hit {
 		h.Score = float64(k.tier) + math.Min(float64(k.score), 0.999)
 		h.Highlights = map[string][]stageindex.Segment{
 			"title":       ix.highlight(o.Title, p),
-			"description": ix.highlight(o.Description, p),
+			"description": clip(ix.highlight(o.Description, p)),
 		}
 	}
 	return h

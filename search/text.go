@@ -37,6 +37,9 @@ type textPlan struct {
 	highlight  map[string]bool // analysed terms to mark in highlights
 	corrected  *textPlan       // q with typos corrected from the thesaurus; nil if none
 	hlKeys     map[prefixKey]bool
+	// triedCorrection is set once correctTypos ran: relaxation steps reuse
+	// the plan, and the correction scans the whole thesaurus vocabulary.
+	triedCorrection bool
 }
 
 // plan analyses q; a nil plan means q has no searchable word (empty, or only
@@ -65,6 +68,10 @@ func (ix *Index) plan(q string) *textPlan {
 // correctTypos sets p.corrected, once the query has found nothing as typed:
 // the correction scans the thesaurus vocabulary, too slow for every query.
 func (ix *Index) correctTypos(p *textPlan) {
+	if p.triedCorrection {
+		return
+	}
+	p.triedCorrection = true
 	c := ix.correct(p.q)
 	if c == "" {
 		return

@@ -137,7 +137,7 @@
     else if (h.city) where.appendChild(el("span", "", h.city + (h.zipcode ? " (" + h.zipcode + ")" : "")));
     if (typeof h.distance_km === "number") where.appendChild(el("span", "distance", "à " + km(h.distance_km)));
     art.appendChild(el("p", "weeks", weeksText(h.weeks)));
-    const desc = hl.description && hl.description.length ? hl.description : [{ text: h.description || "", match: false }];
+    const desc = hl.description && hl.description.length ? hl.description : [{ text: h.excerpt || "", match: false }];
     if (desc.some((s) => s.text)) segments(art.appendChild(el("p", "desc")), desc, embed ? 120 : 220);
     const tags = art.appendChild(el("ul", "tags"));
     for (const t of h.tracks || []) if (TRACKS[t]) tags.appendChild(el("li", "", TRACKS[t]));
