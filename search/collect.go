@@ -11,24 +11,24 @@ import (
 // sort keys of the hits. The caller holds ix.mu (read).
 func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textPlan) ([]hitKey, stageindex.Facets, error) {
 	f := compileFilters(req)
-	fc := facetCounter{sectors: make([]int, len(stageindex.Sectors)), depts: make([]int, len(ix.depts)), weeks: map[uint16]int{}}
+	fc := facetCounter{sectors: make([]int, len(stageindex.Sectors)), depts: make([]int, len(ix.depts)), firstWeek: f.firstWeek}
 	var keys []hitKey
 	visit := func(slot int32, tier uint8, score float32) {
-		d := ix.docs[slot]
-		if d == nil {
+		h := &ix.hot[slot]
+		if !h.has(flagLive) {
 			return
 		}
-		dist, ok := f.place(d)
+		dist, ok := f.place(h, ix.docs[slot])
 		if !ok {
 			return
 		}
-		fails, ok := f.fails(d)
+		fails, ok := f.fails(h, ix.docs[slot])
 		if !ok {
 			return
 		}
-		fc.add(d, fails, f.now)
+		fc.add(h, fails)
 		if fails == 0 {
-			keys = append(keys, hitKey{slot: slot, tier: tier, score: score, dist: dist, published: d.published})
+			keys = append(keys, hitKey{slot: slot, tier: tier, score: score, dist: dist, published: h.published})
 		}
 	}
 	switch {
@@ -90,35 +90,38 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([]ma
 // in every facet; one failing exactly one counts only in that filter's facet,
 // which is what "each facet ignores its own filter" means.
 type facetCounter struct {
-	tracks  [3]int
-	sectors []int
-	depts   []int
-	weeks   map[uint16]int
+	tracks    [3]int
+	sectors   []int
+	depts     []int
+	firstWeek uint16
+	weeks     []int // by week code - firstWeek
 }
 
-func (fc *facetCounter) add(d *doc, fails uint8, now int64) {
+func (fc *facetCounter) add(h *hot, fails uint8) {
 	if bits.OnesCount8(fails) > 1 {
 		return
 	}
 	if fails == 0 || fails == failTrack {
 		for i := range fc.tracks {
-			if d.tracks&(1<<i) != 0 {
+			if h.tracks&(1<<i) != 0 {
 				fc.tracks[i]++
 			}
 		}
 	}
-	if (fails == 0 || fails == failSector) && d.sector >= 0 {
-		fc.sectors[d.sector]++
+	if (fails == 0 || fails == failSector) && h.sector >= 0 {
+		fc.sectors[h.sector]++
 	}
 	if fails == 0 || fails == failWeek {
-		for _, w := range d.weeks {
-			if weekActive(w, now) {
-				fc.weeks[w]++
+		eachWeek(h.activeWeeks(fc.firstWeek), h.weekBase, func(c uint16) {
+			i := int(c - fc.firstWeek)
+			for i >= len(fc.weeks) {
+				fc.weeks = append(fc.weeks, 0)
 			}
-		}
+			fc.weeks[i]++
+		})
 	}
-	if (fails == 0 || fails == failDept) && d.dept != "" {
-		fc.depts[d.deptIdx]++
+	if fails == 0 || fails == failDept {
+		fc.depts[h.deptIdx]++
 	}
 }
 
@@ -132,11 +135,13 @@ func (fc *facetCounter) facets(depts []string) stageindex.Facets {
 			out.Sectors[stageindex.Sectors[i]] = n
 		}
 	}
-	for w, n := range fc.weeks {
-		out.Weeks[weekName(w)] = n
+	for i, n := range fc.weeks {
+		if n > 0 {
+			out.Weeks[weekName(fc.firstWeek+uint16(i))] = n
+		}
 	}
 	for i, n := range fc.depts {
-		if n > 0 {
+		if n > 0 && depts[i] != "" {
 			out.Departments[depts[i]] = n
 		}
 	}

@@ -2,85 +2,154 @@ package search
 
 import (
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/stageindex/stageindex"
 )
 
-// doc is an offer as the search core keeps it in memory: the offer itself
-// plus the precomputed fields that filters, facets and sorting read on every
-// query, so that the hot path never parses a string.
+// doc is an offer as the search core keeps it: the offer itself and what
+// locates it in the index structures. What every query reads per candidate
+// lives apart, in hot.
 type doc struct {
-	offer       *stageindex.Offer
-	x, y, z     float64 // unit vector of the location, for trig-free distance tests
-	lat, lng    float64
-	hasLoc      bool
-	remote      bool
-	public      bool
-	accessible  bool
-	tracks      uint8 // bit i set for stageindex.Tracks[i]
-	sector      int16 // index in stageindex.Sectors, -1 when none
-	dept        string
-	deptIdx     uint16 // index in Index.depts
-	insee       string
-	weeks       []uint16 // weekCode of each week, sorted
-	published   int64    // unix seconds; math.MaxInt64 when unpublished
-	lastWeekEnd int64    // unix seconds the last week ends; 0 when no weeks
-	shard       string
+	offer    *stageindex.Offer
+	lat, lng float64
+	dept     string
+	insee    string
+	shard    string
+	hot      hot
 }
 
+// hot is the part of an offer that filters, facets and sorting read for
+// every candidate, packed in one cache line and stored in Index.hot, a slice
+// parallel to Index.docs: a 60 km search touches ten thousand offers, and a
+// pointer chase per field would cost more than the work itself.
+type hot struct {
+	x, y, z     float64 // unit vector of the location, for trig-free distance tests
+	published   int64   // unix seconds; math.MaxInt64 when unpublished
+	lastWeekEnd int64   // unix seconds the last week ends; 0 when no weeks
+	weekMask    uint64  // bit i: the offer runs in week weekBase+i
+	weekBase    uint16  // weekCode of the first week
+	sector      int16   // index in stageindex.Sectors, -1 when none
+	deptIdx     uint16  // index in Index.depts
+	tracks      uint8   // bit i set for stageindex.Tracks[i]
+	flags       uint8
+}
+
+// Flags of hot.
+const (
+	flagLive uint8 = 1 << iota
+	flagHasLoc
+	flagRemote
+	flagPublic
+	flagAccessible
+)
+
+func (h *hot) has(f uint8) bool { return h.flags&f != 0 }
+
 func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)) *doc {
-	d := &doc{offer: o, sector: -1, dept: o.Department, published: math.MaxInt64}
+	d := &doc{offer: o, dept: o.Department, shard: shardKey(o)}
+	h := &d.hot
+	h.sector, h.published, h.flags = -1, math.MaxInt64, flagLive
 	if o.HasLocation() {
-		d.lat, d.lng, d.hasLoc = *o.Latitude, *o.Longitude, true
-		d.x, d.y, d.z = unitVector(d.lat, d.lng)
+		d.lat, d.lng = *o.Latitude, *o.Longitude
+		h.x, h.y, h.z = unitVector(d.lat, d.lng)
+		h.flags |= flagHasLoc
 	}
-	d.remote, d.public, d.accessible = o.Remote, o.IsPublic, o.HandicapAccessible
+	if o.Remote {
+		h.flags |= flagRemote
+	}
+	if o.IsPublic {
+		h.flags |= flagPublic
+	}
+	if o.HandicapAccessible {
+		h.flags |= flagAccessible
+	}
 	for i, t := range stageindex.Tracks {
 		for _, u := range o.Tracks {
 			if t == u {
-				d.tracks |= 1 << i
+				h.tracks |= 1 << i
 			}
 		}
 	}
 	for i, s := range stageindex.Sectors {
 		if s == o.Sector {
-			d.sector = int16(i)
+			h.sector = int16(i)
 		}
 	}
+	// Weeks are sorted, so the first one is the base. An offer spreads over
+	// one school year: weeks more than 63 weeks after its first are beyond
+	// the mask and left out of week filters and facets (not of searchability).
 	for _, w := range o.Weeks {
 		mon, err := stageindex.ParseWeek(w)
 		if err != nil {
 			continue
 		}
-		d.weeks = append(d.weeks, weekCode(mon))
-		if end := mon.AddDate(0, 0, 7).Add(-time.Hour).Unix(); end > d.lastWeekEnd {
-			d.lastWeekEnd = end
+		c := weekCode(mon)
+		if h.weekMask == 0 {
+			h.weekBase = c
+		}
+		if c >= h.weekBase && c-h.weekBase < 64 {
+			h.weekMask |= 1 << (c - h.weekBase)
+		}
+		if end := weekEnd(c); end > h.lastWeekEnd {
+			h.lastWeekEnd = end
 		}
 	}
 	if o.PublishedAt != nil {
-		d.published = o.PublishedAt.Unix()
+		h.published = o.PublishedAt.Unix()
 	}
 	if communeOf != nil && o.Zipcode != "" {
 		d.insee, _ = communeOf(o.Zipcode, o.City)
 	}
-	d.shard = shardKey(o)
 	return d
 }
 
 // searchable mirrors stageindex.Offer.Searchable on precomputed fields.
-func (d *doc) searchable(now int64) bool {
-	return d.published <= now && (d.lastWeekEnd == 0 || d.lastWeekEnd > now)
+func (h *hot) searchable(now int64) bool {
+	return h.published <= now && (h.lastWeekEnd == 0 || h.lastWeekEnd > now)
 }
 
-// weekActive reports whether the week with code c is not over at now, by
-// the rule of stageindex.WeekPast.
-func weekActive(c uint16, now int64) bool {
-	return epochMondayUnix+int64(c+1)*7*86400-3600 > now
+// activeWeeks returns the offer's week mask without the weeks over at now,
+// whose first active code is firstActive, shifted so that bit 0 is
+// h.weekBase.
+func (h *hot) activeWeeks(firstActive uint16) uint64 {
+	if firstActive <= h.weekBase {
+		return h.weekMask
+	}
+	skip := firstActive - h.weekBase
+	if skip >= 64 {
+		return 0
+	}
+	return h.weekMask &^ (1<<skip - 1)
 }
 
-// epochMondayUnix is epochMonday in Unix seconds.
-const epochMondayUnix = 978307200
+// eachWeek calls fn with the code of every week in mask (relative to base).
+func eachWeek(mask uint64, base uint16, fn func(code uint16)) {
+	for mask != 0 {
+		i := bits.TrailingZeros64(mask)
+		fn(base + uint16(i))
+		mask &= mask - 1
+	}
+}
+
+// weekEnd is when the week with code c is over, by the rule of
+// stageindex.WeekPast: its Sunday midnight in metropolitan France (UTC+1).
+func weekEnd(c uint16) int64 {
+	return epochMondayUnix + int64(c+1)*7*86400 - 3600
+}
+
+// firstActiveWeek is the code of the first week not over at now.
+func firstActiveWeek(now int64) uint16 {
+	if now < epochMondayUnix {
+		return 0
+	}
+	c := uint16((now - epochMondayUnix) / (7 * 86400))
+	for weekEnd(c) <= now {
+		c++
+	}
+	return c
+}
 
 // weekCode numbers ISO weeks by their Monday, counted in weeks since a fixed
 // Monday, so that codes sort like dates and fit in 16 bits until 3200.
@@ -92,8 +161,11 @@ func weekMonday(c uint16) time.Time {
 	return epochMonday.AddDate(0, 0, 7*int(c))
 }
 
-// epochMonday is Monday 1 January 2001, a constant.
+// epochMonday is Monday 1 January 2001, a constant; epochMondayUnix is the
+// same in Unix seconds.
 var epochMonday = time.Date(2001, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+const epochMondayUnix = 978307200
 
 func weekName(c uint16) string { return stageindex.FormatWeek(weekMonday(c)) }
 
@@ -106,5 +178,3 @@ func shardKey(o *stageindex.Offer) string {
 	}
 	return o.Department
 }
-
-func (d *doc) hasTrack(mask uint8) bool { return d.tracks&mask != 0 }

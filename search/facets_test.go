@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stageindex/stageindex"
 )
@@ -166,5 +167,31 @@ func TestRelaxedKeepsTheDepartment(t *testing.T) {
 		if h.Department != "22" {
 			t.Fatalf("relaxed hit %s in department %s", h.ID, h.Department)
 		}
+	}
+}
+
+func TestWeekFacetSkipsPastWeeks(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	offers := []stageindex.Offer{
+		offer("a", "Fleuriste", "Bouquets.", weeks("2026-W40", "2026-W53", "2027-W05")),
+		offer("b", "Fleuriste", "Bouquets.", weeks("2027-W05", "2028-W02")),
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Center: &stBrieuc, RadiusKm: 5, Weeks: []string{"2028-W02"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res.Hits); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("week filter: %v", got)
+	}
+	want := map[string]int{"2026-W53": 1, "2027-W05": 2, "2028-W02": 1}
+	if !maps.Equal(res.Facets.Weeks, want) {
+		t.Fatalf("weeks facet %v, want %v", res.Facets.Weeks, want)
 	}
 }

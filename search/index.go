@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"sync"
 	"time"
 
@@ -49,6 +50,7 @@ type Index struct {
 	applyMu sync.Mutex // serialises writers
 	mu      sync.RWMutex
 	docs    []*doc // by slot; nil when free
+	hot     []hot  // by slot, parallel to docs; zero (not live) when free
 	free    []int32
 	byID    map[string]int32
 	cells   *geo.CellIndex
@@ -211,6 +213,9 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	for _, id := range deletes {
 		ix.remove(id)
 	}
+	if len(newDocs) >= bulkUpserts {
+		sortByCell(newDocs)
+	}
 	for _, d := range newDocs {
 		ix.remove(d.offer.ID)
 		ix.insert(d)
@@ -303,7 +308,7 @@ func (ix *Index) remove(id string) {
 		return
 	}
 	d := ix.docs[slot]
-	if d.hasLoc {
+	if d.hot.has(flagHasLoc) {
 		ix.cells.Remove(slot, d.lat, d.lng)
 	}
 	if s := ix.shards[d.shard]; s != nil {
@@ -311,6 +316,7 @@ func (ix *Index) remove(id string) {
 	}
 	ix.vocab.add(d.offer.Title, -1)
 	ix.docs[slot] = nil
+	ix.hot[slot] = hot{}
 	ix.free = append(ix.free, slot)
 	delete(ix.byID, id)
 }
@@ -323,14 +329,16 @@ func (ix *Index) insert(d *doc) {
 	} else {
 		slot = int32(len(ix.docs))
 		ix.docs = append(ix.docs, nil)
+		ix.hot = append(ix.hot, hot{})
 	}
 	ix.docs[slot] = d
 	ix.byID[d.offer.ID] = slot
-	d.deptIdx = ix.internDept(d.dept)
+	d.hot.deptIdx = ix.internDept(d.dept)
+	ix.hot[slot] = d.hot
 	ix.vocab.add(d.offer.Title, 1)
 	s := ix.shards[d.shard]
 	s.n++
-	if d.hasLoc {
+	if d.hot.has(flagHasLoc) {
 		if err := ix.cells.Add(slot, d.lat, d.lng); err == nil {
 			s.minLat, s.maxLat = math.Min(s.minLat, d.lat), math.Max(s.maxLat, d.lat)
 			s.minLng, s.maxLng = math.Min(s.minLng, d.lng), math.Max(s.maxLng, d.lng)
@@ -363,4 +371,20 @@ func (ix *Index) shardsNear(lat, lng, radiusKm float64) []*shard {
 		}
 	}
 	return out
+}
+
+// sortByCell orders docs by H3 cell, so that a bulk load gives the offers of
+// one cell neighbouring slots and a radius search reads Index.hot in runs
+// rather than at random. Offers without a location go last.
+func sortByCell(docs []*doc) {
+	keys := make(map[*doc]uint64, len(docs))
+	for _, d := range docs {
+		keys[d] = math.MaxUint64
+		if d.hot.has(flagHasLoc) {
+			if c, _, err := geo.Cells(d.lat, d.lng); err == nil {
+				keys[d] = uint64(c)
+			}
+		}
+	}
+	sort.SliceStable(docs, func(i, j int) bool { return keys[docs[i]] < keys[docs[j]] })
 }

@@ -76,7 +76,8 @@ type filters struct {
 	now        int64
 	trackMask  uint8
 	sectors    map[int16]bool
-	weeks      map[uint16]bool
+	weeks      []uint16 // requested week codes
+	firstWeek  uint16   // code of the first week not over
 	depts      map[string]bool
 	isPublic   *bool
 	accessible *bool
@@ -121,13 +122,14 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 			}
 		}
 	}
-	if len(req.Weeks) > 0 {
-		f.weeks = map[uint16]bool{}
-		for _, w := range req.Weeks {
-			if mon, err := stageindex.ParseWeek(w); err == nil {
-				f.weeks[weekCode(mon)] = true
-			}
+	f.firstWeek = firstActiveWeek(f.now)
+	for _, w := range req.Weeks {
+		if mon, err := stageindex.ParseWeek(w); err == nil {
+			f.weeks = append(f.weeks, weekCode(mon))
 		}
+	}
+	if len(req.Weeks) > 0 && f.weeks == nil {
+		f.weeks = []uint16{} // asked, none valid: nothing matches
 	}
 	if len(req.Departments) > 0 {
 		f.depts = map[string]bool{}
@@ -138,23 +140,25 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 	return f
 }
 
-// place decides whether d is in the searched area and returns its squared
+// place decides whether h is in the searched area and returns its squared
 // chord distance (-1 when unknown). Remote offers, when asked for, are in
-// any area.
-func (f *filters) place(d *doc) (float64, bool) {
+// any area. doc, read only for radius 0, gives the offer's commune.
+func (f *filters) place(h *hot, doc *doc) (float64, bool) {
 	dist := -1.0
-	if f.center != nil && d.hasLoc {
-		dist = chord2(f.cx, f.cy, f.cz, d.x, d.y, d.z)
+	hasLoc := h.has(flagHasLoc)
+	if f.center != nil && hasLoc {
+		dist = chord2(f.cx, f.cy, f.cz, h.x, h.y, h.z)
 	}
+	remote := h.has(flagRemote)
 	switch f.remote {
 	case stageindex.RemoteExclude:
-		if d.remote {
+		if remote {
 			return dist, false
 		}
 	case stageindex.RemoteOnly:
-		return dist, d.remote
+		return dist, remote
 	case stageindex.RemoteInclude:
-		if d.remote {
+		if remote {
 			return dist, true
 		}
 	}
@@ -162,34 +166,34 @@ func (f *filters) place(d *doc) (float64, bool) {
 		return dist, true
 	}
 	if f.communes != nil {
-		return dist, f.communes[d.insee]
+		return dist, f.communes[doc.insee]
 	}
-	return dist, d.hasLoc && dist <= f.maxChord2
+	return dist, hasLoc && dist <= f.maxChord2
 }
 
 // fails returns the faceted filters d fails, or ok=false when it fails a
 // filter that is not a facet (publication, booleans).
-func (f *filters) fails(d *doc) (uint8, bool) {
-	if !d.searchable(f.now) {
+func (f *filters) fails(h *hot, doc *doc) (uint8, bool) {
+	if !h.searchable(f.now) {
 		return 0, false
 	}
-	if f.isPublic != nil && d.public != *f.isPublic {
+	if f.isPublic != nil && h.has(flagPublic) != *f.isPublic {
 		return 0, false
 	}
-	if f.accessible != nil && d.accessible != *f.accessible {
+	if f.accessible != nil && h.has(flagAccessible) != *f.accessible {
 		return 0, false
 	}
 	var bits uint8
-	if f.trackMask != 0 && !d.hasTrack(f.trackMask) {
+	if f.trackMask != 0 && h.tracks&f.trackMask == 0 {
 		bits |= failTrack
 	}
-	if f.sectors != nil && !f.sectors[d.sector] {
+	if f.sectors != nil && !f.sectors[h.sector] {
 		bits |= failSector
 	}
 	if f.weeks != nil {
 		ok := false
-		for _, w := range d.weeks {
-			if f.weeks[w] {
+		for _, w := range f.weeks {
+			if w >= h.weekBase && w-h.weekBase < 64 && h.weekMask&(1<<(w-h.weekBase)) != 0 {
 				ok = true
 				break
 			}
@@ -198,7 +202,7 @@ func (f *filters) fails(d *doc) (uint8, bool) {
 			bits |= failWeek
 		}
 	}
-	if f.depts != nil && !f.depts[d.dept] {
+	if f.depts != nil && !f.depts[doc.dept] {
 		bits |= failDept
 	}
 	return bits, true

@@ -142,7 +142,7 @@ func (ix *Index) Stats() stageindex.Stats {
 		st.Tracks[string(t)] = 0
 	}
 	for _, d := range ix.docs {
-		if d == nil || !d.searchable(now) {
+		if d == nil || !d.hot.searchable(now) {
 			continue
 		}
 		st.Offers++

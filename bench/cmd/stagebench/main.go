@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ type config struct {
 	pgBaseline      bool
 	pgLoad          bool
 	out             string
+	cpuProfile      string
 }
 
 func envOr(k, def string) string {
@@ -54,6 +56,7 @@ func main() {
 	flag.BoolVar(&cfg.pgBaseline, "pg-baseline", true, "measure the monstage-style PostgreSQL search too")
 	flag.BoolVar(&cfg.pgLoad, "pg-load", true, "run the PostgreSQL search under concurrent load too")
 	flag.StringVar(&cfg.out, "out", "bench/results", "directory for the JSON results; empty writes none")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the HTTP run to this file")
 	flag.Parse()
 	if flag.NArg() > 0 || cfg.conns < 1 || cfg.duration <= 0 || cfg.scale < 0 {
 		flag.Usage()
@@ -143,7 +146,21 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err := runInProcess(ctx, ix, qs, res); err != nil {
 		return err
 	}
-	if err := runHTTP(ctx, cfg, ix, qs, res); err != nil {
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	err = runHTTP(ctx, cfg, ix, qs, res)
+	if cfg.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		return err
 	}
 	res.compare()
