@@ -27,6 +27,12 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 			return
 		}
 		fc.add(h, fails)
+		if fails == 0 && tier != tierNone && dist >= 0 {
+			// Within a tier, a strong text match a little farther away
+			// beats a weak one next door: the score is damped by distance,
+			// halved at 10 km.
+			score /= float32(1 + kmForChord2(dist)/distanceDamping)
+		}
 		if fails == 0 {
 			keys = append(keys, hitKey{slot: slot, tier: tier, score: score, dist: dist, published: h.published})
 		}
@@ -51,6 +57,10 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 	}
 	return keys, fc.facets(ix.depts), nil
 }
+
+// distanceDamping is the distance, in km, at which a text score is halved
+// when ranking the hits of one tier around a place.
+const distanceDamping = 10
 
 // textMatches gathers the keyword matches from the shards the search area
 // touches. Typo tolerance is tried only when no offer there matches

@@ -3,14 +3,17 @@ package search
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/stageindex/stageindex"
 )
 
 // MappingVersion changes whenever newMapping or the analysis changes, so that
 // an index built by an older binary is rebuilt rather than searched with
 // mismatched analysis.
-const MappingVersion = 1
+const MappingVersion = 2
 
 // Field names of the Bleve documents.
 const (
@@ -52,7 +55,10 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fieldEmployer, text(AnalyzerText, true, false))
 	dm.AddFieldMappingsAt(fieldEmployerExact, text(AnalyzerExact, false, true))
 	dm.AddFieldMappingsAt(fieldEmployerDesc, text(AnalyzerText, true, false))
-	dm.AddFieldMappingsAt(fieldSector, text(AnalyzerText, true, false))
+	// The sector stays out of _all: it spans several jobs ("Banque et
+	// assurance"), so matching it is a loose association, never a literal
+	// match of the pupil's words.
+	dm.AddFieldMappingsAt(fieldSector, text(AnalyzerText, false, false))
 	if stored {
 		src := mapping.NewTextFieldMapping()
 		src.Index, src.Store, src.IncludeInAll, src.DocValues = false, true, false, false
@@ -71,7 +77,7 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 func bleveDoc(d *doc, stored bool) map[string]any {
 	o := d.offer
 	m := map[string]any{
-		fieldTitle:         o.Title,
+		fieldTitle:         titleWithoutSector(o.Title, o.Sector),
 		fieldDescription:   o.Description,
 		fieldEmployer:      o.EmployerName,
 		fieldEmployerExact: o.EmployerName,
@@ -83,4 +89,23 @@ func bleveDoc(d *doc, stored bool) map[string]any {
 		m[fieldSource] = string(src)
 	}
 	return m
+}
+
+// titleWithoutSector drops from a title the " - "-separated segment that
+// repeats the offer's sector, as many platforms build titles ("MACIF -
+// Banque et assurance - Accueil des assurés"): indexed, it would make every
+// insurer a literal match for "banque".
+func titleWithoutSector(title, sector string) string {
+	if sector == "" || !strings.Contains(title, " - ") {
+		return title
+	}
+	key := stageindex.Fold(sector)
+	parts := strings.Split(title, " - ")
+	kept := parts[:0]
+	for _, p := range parts {
+		if stageindex.Fold(p) != key {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, " - ")
 }

@@ -46,16 +46,16 @@ func (ix *Index) less(order stageindex.SortOrder) func(a, b hitKey) int {
 			return tail(a, b)
 		}
 	}
-	// Relevance: the tier first; within a tier the nearest offer wins when a
-	// place was given (a pupil cannot travel far), the text score otherwise.
+	// Relevance: the tier first; within a tier the text score, damped by
+	// distance when a place was given (collect did it), then the nearest.
 	return func(a, b hitKey) int {
 		if c := cmp.Compare(b.tier, a.tier); c != 0 {
 			return c
 		}
-		if c := byDist(a, b); c != 0 {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.score, a.score); c != 0 {
+		if c := byDist(a, b); c != 0 {
 			return c
 		}
 		return tail(a, b)

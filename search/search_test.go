@@ -114,8 +114,11 @@ func TestSearchRanking(t *testing.T) {
 		// is the nearest.
 		{"title matches by distance, then description-only, then thesaurus", stageindex.SearchRequest{Query: "boulangerie"},
 			[]func(*stageindex.SearchRequest){near(stBrieuc, 30)}, []string{"bread-near", "bread-far", "desc-only", "bread-here"}},
+		// bread-near and desc-only both match through the thesaurus
+		// (boulangerie); the title match 2 km away outscores the
+		// description-only one next door.
 		{"feminine and plural forms match the job", stageindex.SearchRequest{Query: "boulangère"},
-			[]func(*stageindex.SearchRequest){near(stBrieuc, 30)}, []string{"bread-here", "bread-far", "desc-only", "bread-near"}},
+			[]func(*stageindex.SearchRequest){near(stBrieuc, 30)}, []string{"bread-here", "bread-far", "bread-near", "desc-only"}},
 		{"no keyword sorts by distance, ties by date then id", stageindex.SearchRequest{},
 			[]func(*stageindex.SearchRequest){near(stBrieuc, 30)}, []string{"bank", "bread-here", "desc-only", "vet", "bread-near", "bread-far"}},
 		{"radius excludes farther offers", stageindex.SearchRequest{},
@@ -164,3 +167,43 @@ func TestSearchRanking(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestTitleWithoutSector(t *testing.T) {
+	tests := []struct{ title, sector, want string }{
+		{"MACIF Lannion - Banque et assurance - Accueil des assurés", "Banque et assurance", "MACIF Lannion - Accueil des assurés"},
+		{"Au Pain de Ercuis - Hôtellerie, restauration - Découverte du métier de boulanger", "Hôtellerie, restauration", "Au Pain de Ercuis - Découverte du métier de boulanger"},
+		{"Banque et assurance : découvrir le métier", "Banque et assurance", "Banque et assurance : découvrir le métier"},
+		{"Garage - Mécanique", "", "Garage - Mécanique"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.title, func(t *testing.T) {
+			if got := titleWithoutSector(tc.title, tc.sector); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSectorIsNotALiteralMatch: the bank's sector name must not make an
+// insurer a literal match for "banque".
+func TestSectorIsNotALiteralMatch(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	offers := []stageindex.Offer{
+		offer("insurer", "MACIF - Banque et assurance - Accueil des assurés", "Contrats et sinistres.", sector("Banque et assurance")),
+		offer("bank", "Crédit Mutuel - Banque et assurance - Conseiller en agence", "Découvrir la banque de détail.", sector("Banque et assurance"), at(plerin, "22190", "Plérin", "22")),
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "banque", Center: &stBrieuc, RadiusKm: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res.Hits); !slices.Equal(got, []string{"bank", "insurer"}) {
+		t.Fatalf("got %v: the bank 2 km away must come before the insurer next door", got)
+	}
+}

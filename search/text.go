@@ -19,8 +19,8 @@ const (
 	tierFuzzy           // a typo-corrected query
 	tierLoose           // a loose thesaurus association, or the sector
 	tierThesaurus       // a close thesaurus expansion (banquier → banque)
-	tierLiteral         // every word, somewhere in the offer
-	tierTitle           // every word in the title, or the employer name
+	tierLiteral         // every word, somewhere in the offer, or the employer name as typed
+	tierTitle           // every word in the title
 	tierPhrase          // the words in order in the title
 )
 
@@ -203,10 +203,13 @@ func (ix *Index) shardMatches(s *shard, p *textPlan, fuzzy bool) ([]match, error
 				return nil, err
 			}
 		}
+		// The employer's name as typed ("le gall") counts as a literal
+		// match, not a title one: "jardin" is about gardens before it is
+		// about the florist "Au Jardin de Lucie".
 		em := query.NewMatchQuery(p.q)
 		em.SetField(fieldEmployerExact)
 		em.SetOperator(query.MatchQueryOperatorAnd)
-		if _, err := add(em, tierTitle); err != nil {
+		if _, err := add(em, tierLiteral); err != nil {
 			return nil, err
 		}
 		if tq := thesaurusQuery(p, true); tq != nil {
