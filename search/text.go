@@ -9,6 +9,8 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/stageindex/stageindex"
 )
 
 // Relevance tiers, best first. A hit's tier is the best way it matched; the
@@ -19,7 +21,7 @@ const (
 	tierFuzzy           // a typo-corrected query
 	tierLoose           // a loose thesaurus association, or the sector
 	tierThesaurus       // a close thesaurus expansion (banquier → banque)
-	tierLiteral         // every word, somewhere in the offer, or the employer name as typed
+	tierLiteral         // every word somewhere in the offer, the employer name as typed, or the sector named exactly
 	tierTitle           // every word in the title
 	tierPhrase          // the words in order in the title
 )
@@ -37,6 +39,9 @@ type textPlan struct {
 	highlight  map[string]bool // analysed terms to mark in highlights
 	corrected  *textPlan       // q with typos corrected from the thesaurus; nil if none
 	hlKeys     map[prefixKey]bool
+	// sectorNamed is the sector q names exactly ("tourisme", "sécurité"):
+	// its offers then match literally, although the sector is not in _all.
+	sectorNamed string
 	// triedCorrection is set once correctTypos ran: relaxation steps reuse
 	// the plan, and the correction scans the whole thesaurus vocabulary.
 	triedCorrection bool
@@ -51,6 +56,9 @@ func (ix *Index) plan(q string) *textPlan {
 		return nil
 	}
 	p := &textPlan{q: q, terms: terms, expansions: ix.thes.Expand(q), sectors: ix.thes.Sectors(q), highlight: map[string]bool{}}
+	if s, ok := stageindex.CanonicalSector(q); ok {
+		p.sectorNamed = s
+	}
 	for _, t := range terms {
 		p.highlight[t] = true
 	}
@@ -181,9 +189,12 @@ func (ix *Index) shardMatches(s *shard, p *textPlan, fuzzy bool) ([]match, error
 			if err != nil {
 				return nil, err
 			}
+			// The corrected query keeps its own tiers: this phase only runs
+			// when the query as typed found nothing, so they outrank nothing
+			// real, and they keep "policier" before its field's sectors.
 			for _, m := range ms {
-				if cur, ok := best[m.slot]; !ok || m.score > cur.score {
-					best[m.slot] = match{m.slot, tierFuzzy, m.score}
+				if cur, ok := best[m.slot]; !ok || m.tier > cur.tier || (m.tier == cur.tier && m.score > cur.score) {
+					best[m.slot] = m
 				}
 			}
 		}
@@ -211,6 +222,12 @@ func (ix *Index) shardMatches(s *shard, p *textPlan, fuzzy bool) ([]match, error
 		em.SetOperator(query.MatchQueryOperatorAnd)
 		if _, err := add(em, tierLiteral); err != nil {
 			return nil, err
+		}
+		if p.sectorNamed != "" {
+			// The sector field keeps no positions: every word, not a phrase.
+			if _, err := add(matchAll(p.sectorNamed, fieldSector), tierLiteral); err != nil {
+				return nil, err
+			}
 		}
 		if tq := thesaurusQuery(p, true); tq != nil {
 			if _, err := add(tq, tierThesaurus); err != nil {
@@ -266,8 +283,10 @@ func matchAll(text, field string) query.Query {
 }
 
 // thesaurusQuery ORs the close (strong) or the loose expansions of p, each
-// weighted; the loose ones include the sectors p designates, since a sector
-// such as "Banque et assurance" spans several jobs. nil when there are none.
+// weighted; nil when there are none. The sectors the thesaurus associates
+// with p are not searched: a sector such as "Banque et assurance" or
+// "Agriculture" (vets included) spans several jobs, and measured on the
+// evaluation set, matching it cost more precision than it gave recall.
 func thesaurusQuery(p *textPlan, strong bool) query.Query {
 	var qs []query.Query
 	for _, e := range p.expansions {
@@ -278,15 +297,6 @@ func thesaurusQuery(p *textPlan, strong bool) query.Query {
 		q.SetField(fieldAll)
 		q.SetOperator(query.MatchQueryOperatorAnd)
 		q.SetBoost(e.Weight)
-		qs = append(qs, q)
-	}
-	for _, s := range p.sectors {
-		if strong {
-			break
-		}
-		q := query.NewMatchPhraseQuery(s)
-		q.SetField(fieldSector)
-		q.SetBoost(0.8)
 		qs = append(qs, q)
 	}
 	if len(qs) == 0 {
