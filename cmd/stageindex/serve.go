@@ -13,6 +13,7 @@ import (
 	"github.com/stageindex/stageindex/geo"
 	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/internal/demo"
+	"github.com/stageindex/stageindex/internal/memlimit"
 	"github.com/stageindex/stageindex/migrations"
 	"github.com/stageindex/stageindex/search"
 	"github.com/stageindex/stageindex/web"
@@ -88,6 +89,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		},
 		Static: web.Mount,
 	})
+	// Keep resident memory near the live heap as the index grows.
+	go memlimit.Run(ctx, 30*time.Second)
 	logger.Info("listening", "addr", cfg.addr)
 	err = srv.Listen(ctx, cfg.addr)
 	cancel(nil)

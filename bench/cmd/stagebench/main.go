@@ -25,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/stageindex/stageindex/internal/memlimit"
 )
 
 // config is the command line.
@@ -156,6 +158,8 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 			return err
 		}
 	}
+	// As stageindex serve does: a soft memory limit just above the live heap.
+	memlimit.Tune()
 	err = runHTTP(ctx, cfg, ix, qs, res)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
