@@ -9,10 +9,14 @@ import (
 
 // collect finds every offer matching req, counts the facets and returns the
 // sort keys of the hits. The caller holds ix.mu (read).
-func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textPlan) ([]hitKey, stageindex.Facets, error) {
+//
+// The keys are appended to *buf, which keeps its grown capacity for the
+// next search (see Index.keyBufs).
+func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textPlan, buf *[]hitKey) ([]hitKey, stageindex.Facets, error) {
 	f := compileFilters(req)
 	fc := facetCounter{sectors: make([]int, len(stageindex.Sectors)), depts: make([]int, len(ix.depts)), firstWeek: f.firstWeek}
-	var keys []hitKey
+	keys := (*buf)[:0]
+	defer func() { *buf = keys }()
 	visit := func(slot int32, tier uint8, score float32) {
 		h := &ix.hot[slot]
 		if !h.has(flagLive) {

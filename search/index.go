@@ -44,6 +44,7 @@ type Index struct {
 	thes    *Thesaurus
 	cache   *textCache
 
+	keyBufs   sync.Pool // of *[]hitKey, see getKeys
 	vocabOnce sync.Once
 	thesWords map[string]struct{} // folded thesaurus words, for typo correction
 

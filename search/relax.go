@@ -10,7 +10,7 @@ import (
 // contract's order (radius up to the maximum, then the filters, then the
 // keywords), and reports the first step that finds something. A pupil
 // should never face an empty page without a next step.
-func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *textPlan) (*stageindex.Relaxed, error) {
+func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *textPlan, buf *[]hitKey) (*stageindex.Relaxed, error) {
 	type step struct {
 		name  string
 		apply func(r *stageindex.SearchRequest, p **textPlan) bool // false: nothing to widen
@@ -53,7 +53,7 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			continue
 		}
 		widened = append(widened, s.name)
-		keys, _, err := ix.collect(ctx, req, p)
+		keys, _, err := ix.collect(ctx, req, p, buf)
 		if err != nil {
 			return nil, err
 		}

@@ -48,14 +48,16 @@ func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*sta
 			req.Sort = stageindex.SortDate
 		}
 	}
-	keys, facets, err := ix.collect(ctx, req, p)
+	buf := ix.getKeys()
+	defer ix.putKeys(buf)
+	keys, facets, err := ix.collect(ctx, req, p, buf)
 	if err != nil {
 		return nil, err
 	}
 	res := &stageindex.SearchResult{Total: len(keys), Page: req.Page, PerPage: req.PerPage, Facets: facets}
 	res.Hits = ix.page(keys, req, p)
 	if res.Total == 0 {
-		if res.Relaxed, err = ix.relax(ctx, req, p); err != nil {
+		if res.Relaxed, err = ix.relax(ctx, req, p, buf); err != nil {
 			return nil, err
 		}
 	}
@@ -206,4 +208,22 @@ func (f *filters) fails(h *hot, doc *doc) (uint8, bool) {
 		bits |= failDept
 	}
 	return bits, true
+}
+
+// getKeys and putKeys recycle the slices of hit keys: a 60 km search keeps
+// ten thousand of them, and allocating them afresh for every search made
+// the garbage collector the main cost under load.
+func (ix *Index) getKeys() *[]hitKey {
+	if b, ok := ix.keyBufs.Get().(*[]hitKey); ok {
+		return b
+	}
+	b := make([]hitKey, 0, 1024)
+	return &b
+}
+
+func (ix *Index) putKeys(b *[]hitKey) {
+	if cap(*b) <= 1<<20 {
+		*b = (*b)[:0]
+		ix.keyBufs.Put(b)
+	}
 }
