@@ -188,3 +188,23 @@ func TestIndexable(t *testing.T) {
 		t.Fatal("unpublished offer is indexable")
 	}
 }
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b  string
+		limit int
+		want  int
+	}{
+		{"veterinere", "veterinaire", 2, 2},
+		{"vente", "verte", 2, 1},
+		{"boulanger", "boulanger", 2, 0},
+		{"carrefour", "informatique", 2, 3},
+		{"", "abc", 5, 3},
+		{"abc", "", 1, 2},
+	}
+	for _, tc := range tests {
+		if got := EditDistance(tc.a, tc.b, tc.limit); got != tc.want {
+			t.Errorf("EditDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package geo
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/stageindex/stageindex"
+)
 
 // CommuneOf maps an offer's address (zipcode and city as publishers write
 // them: any case or accents, "St-", "Mans (Le)", "PARIS 11", a former
@@ -56,7 +60,7 @@ func (g *Gazetteer) CommuneOf(zipcode, city string) (insee string, ok bool) {
 	// A misspelt name among the zipcode's communes.
 	bestID, bestD := int32(-1), 3
 	for _, id := range inZip {
-		if d := levenshtein(key, g.communes[id].key, 2); d < bestD {
+		if d := stageindex.EditDistance(key, g.communes[id].key, 2); d < bestD {
 			bestID, bestD = id, d
 		}
 	}

@@ -175,7 +175,7 @@ func (g *Gazetteer) suggest(q query, n int) []stageindex.Place {
 			if abs(len(k)-len(q.key)) > maxD {
 				continue
 			}
-			d := levenshtein(q.key, k, maxD)
+			d := stageindex.EditDistance(q.key, k, maxD)
 			if d > maxD {
 				continue
 			}
@@ -233,31 +233,4 @@ func abs(x int) int {
 		return -x
 	}
 	return x
-}
-
-// levenshtein returns the edit distance of a and b (bytes), or a value above
-// maxD as soon as it is known to exceed it.
-func levenshtein(a, b string, maxD int) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin > maxD {
-			return maxD + 1
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

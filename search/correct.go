@@ -27,7 +27,7 @@ func (ix *Index) correct(q string) string {
 		}
 		best, bestD := "", budget+1
 		for v := range vocab {
-			d := levenshtein(w, v, budget+1)
+			d := stageindex.EditDistance(w, v, budget)
 			if d <= budget && (d < bestD || (d == bestD && v < best)) {
 				best, bestD = v, d
 			}
@@ -55,35 +55,4 @@ func (ix *Index) thesaurusWords() map[string]struct{} {
 		}
 	})
 	return ix.thesWords
-}
-
-// levenshtein returns the edit distance of a and b, or max when it is at
-// least max (the caller only cares about close words).
-func levenshtein(a, b string, max int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d >= max || -d >= max {
-		return max
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= max {
-			return max
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(rb)], max)
 }
