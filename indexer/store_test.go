@@ -3,14 +3,12 @@ package indexer_test
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/internal/pgtest"
-	"github.com/stageindex/stageindex/migrations"
+	"github.com/stageindex/stageindex/internal/testdb"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -19,22 +17,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // direct SQL.
 func newStore(t testing.TB) (*indexer.Store, *pgxpool.Pool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	dsn := pgtest.New(t)
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := migrations.Migrate(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool, _ := testdb.New(t)
 	return indexer.NewStore(pool), pool
 }
 

@@ -5,30 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/internal/pgtest"
-	"github.com/stageindex/stageindex/migrations"
+	"github.com/stageindex/stageindex/internal/testdb"
 )
 
 // storeOn migrates the database at dsn and returns a Store on it.
 func storeOn(t *testing.T, dsn string) (*indexer.Store, *pgxpool.Pool) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := migrations.Migrate(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := testdb.On(t, dsn)
 	return indexer.NewStore(pool), pool
 }
 

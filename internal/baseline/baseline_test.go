@@ -8,14 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/internal/baseline"
 	"github.com/stageindex/stageindex/internal/pgtest"
-	"github.com/stageindex/stageindex/migrations"
+	"github.com/stageindex/stageindex/internal/testdb"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -53,20 +50,7 @@ func newBaseline(t *testing.T) *baseline.Baseline {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dsn := pgtest.New(t)
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := migrations.Migrate(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool, _ := testdb.New(t)
 
 	var lines []string
 	for _, f := range fixtures {
