@@ -101,7 +101,7 @@ func newIndex(cfg Config) (*Index, error) {
 		cfg.Now = time.Now
 	}
 	return &Index{
-		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(20000),
+		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(100000),
 		byID: map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}, nil
 }

@@ -33,7 +33,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		return err
 	}
 	scfg := search.Config{CommuneOf: gaz.CommuneOf, Thesaurus: thes}
-	live := &search.Live{}
+	live := &search.Live{Warm: true}
 	var status func() api.Status
 	var syncer *runningSync
 

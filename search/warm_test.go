@@ -1,0 +1,38 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/stageindex/stageindex"
+)
+
+func TestWarm(t *testing.T) {
+	ix := newTestIndex(t)
+	qs := ix.WarmQueries()
+	if !slices.Contains(qs, "boulanger") || !slices.Contains(qs, "banque") {
+		t.Fatalf("popular jobs and fields missing from %d warm queries", len(qs))
+	}
+	cold := newTestIndex(t)
+	if err := ix.Warm(context.Background(), qs); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ix.cache.m); n < len(qs) {
+		t.Fatalf("cache holds %d entries after warming %d queries", n, len(qs))
+	}
+	for _, q := range []string{"boulanger", "banque", "vétérinaire"} {
+		req := stageindex.SearchRequest{Query: q, Center: &stBrieuc, RadiusKm: 30}
+		warm, err := ix.Search(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := cold.Search(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(warm.Hits), ids(want.Hits)) {
+			t.Errorf("%q: warmed %v, cold %v", q, ids(warm.Hits), ids(want.Hits))
+		}
+	}
+}
