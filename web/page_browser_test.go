@@ -366,7 +366,7 @@ func testAroundMe(t *testing.T, ctx context.Context, base string) {
 	loaded(t, ctx, base+"/?q=boulanger")
 	do(t, ctx, chromedp.Click(chromedp.CSS("#locate")))
 	got := waitFor[shown](t, ctx, "results around the position",
-		`(() => { const r = `+shownJS+`; return r && r.Search.includes("lat=") ? r : null; })()`)
+		`(() => { const r = `+shownJS+`; return r && r.Search.includes("lat=") && r.Status.endsWith("autour de toi") ? r : null; })()`)
 	q, _ := url.ParseQuery(strings.TrimPrefix(got.Search, "?"))
 	if q.Get("lat") != "48.515" || q.Get("lng") != "-2.768" || q.Has("where") {
 		t.Errorf("URL %q, want the position rounded to 3 decimals and no where", got.Search)
