@@ -20,6 +20,8 @@ import (
 )
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
+	// Keep resident memory near the live heap, from the first build on.
+	go memlimit.Run(ctx, 30*time.Second)
 	// A sync that cannot run at all (unusable data dir) stops the server.
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(parent)
@@ -89,8 +91,6 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		},
 		Static: web.Mount,
 	})
-	// Keep resident memory near the live heap as the index grows.
-	go memlimit.Run(ctx, 30*time.Second)
 	logger.Info("listening", "addr", cfg.addr)
 	err = srv.Listen(ctx, cfg.addr)
 	cancel(nil)

@@ -16,9 +16,13 @@ import (
 )
 
 // Headroom above the live heap: garbage of one busy second of searches.
+// The floor keeps the limit meaningful while the heap is still small, as
+// during the first build, whose analysis garbage would otherwise double the
+// process: the collector works harder instead.
 const (
 	factor = 1.3
 	extra  = 96 << 20
+	floor  = 384 << 20
 )
 
 // Tune sets the soft memory limit from the current live heap and returns
@@ -33,7 +37,7 @@ func Tune() int64 {
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
-	limit := int64(float64(s[0].Value.Uint64())*factor) + extra
+	limit := max(int64(float64(s[0].Value.Uint64())*factor)+extra, floor)
 	debug.SetMemoryLimit(limit)
 	return limit
 }

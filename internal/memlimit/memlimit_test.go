@@ -10,15 +10,15 @@ func TestTuneFollowsTheLiveHeap(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	defer debug.SetMemoryLimit(-1 >> 1)
 	small := Tune()
-	live := make([][]byte, 0, 64)
-	for i := 0; i < 64; i++ {
+	live := make([][]byte, 0, 512)
+	for i := 0; i < 512; i++ {
 		live = append(live, make([]byte, 1<<20))
 	}
 	runtime.GC()
 	big := Tune()
 	runtime.KeepAlive(live)
-	if small <= 0 || big < small+48<<20 {
-		t.Fatalf("limit %d with a small heap, %d with 64 MB more live", small, big)
+	if small != floor || big < 512<<20 {
+		t.Fatalf("limit %d with a small heap (want the floor %d), %d with 512 MB more live", small, floor, big)
 	}
 	if got := debug.SetMemoryLimit(-1); got != big {
 		t.Fatalf("runtime limit %d, Tune said %d", got, big)

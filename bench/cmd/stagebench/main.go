@@ -136,6 +136,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 
+	memlimit.Tune() // as serve does from its start
 	ix, err := buildIndex(ctx, pg, res)
 	if err != nil {
 		return err
