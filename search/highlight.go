@@ -95,7 +95,7 @@ func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
 			j += size
 		}
 		word := text[i:j]
-		if a != nil && keys[keyOf(word)] && ix.matches(a.Analyze([]byte(word)), p) {
+		if a != nil && keys[keyOf(word)] && p.wordMatches(word, a) {
 			emit(text[pos:i], false)
 			emit(word, true)
 			pos = j
@@ -109,11 +109,23 @@ func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
 	return segs
 }
 
-func (ix *Index) matches(ts analysis.TokenStream, p *textPlan) bool {
-	for _, t := range ts {
+// wordMatches reports whether word, analysed, is a highlight term of p.
+// Hits of one search repeat the same words ("boulanger" in thirty titles),
+// so the answers are kept for the rest of the search.
+func (p *textPlan) wordMatches(word string, a analysis.Analyzer) bool {
+	if m, ok := p.hlWords[word]; ok {
+		return m
+	}
+	m := false
+	for _, t := range a.Analyze([]byte(word)) {
 		if p.highlight[string(t.Term)] {
-			return true
+			m = true
+			break
 		}
 	}
-	return false
+	if p.hlWords == nil {
+		p.hlWords = map[string]bool{}
+	}
+	p.hlWords[word] = m
+	return m
 }

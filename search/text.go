@@ -39,6 +39,7 @@ type textPlan struct {
 	highlight  map[string]bool // analysed terms to mark in highlights
 	corrected  *textPlan       // q with typos corrected from the thesaurus; nil if none
 	hlKeys     map[prefixKey]bool
+	hlWords    map[string]bool // words of hits already analysed for highlights
 	// sectorNamed is the sector q names exactly ("tourisme", "sécurité"):
 	// its offers then match literally, although the sector is not in _all.
 	sectorNamed string
