@@ -21,7 +21,7 @@ import (
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	// Keep resident memory near the live heap, from the first build on.
-	go memlimit.Run(ctx, 30*time.Second)
+	go memlimit.Run(ctx, memlimit.Interval)
 	// A sync that cannot run at all (unusable data dir) stops the server.
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(parent)

@@ -20,8 +20,8 @@ import (
 // during the first build, whose analysis garbage would otherwise double the
 // process: the collector works harder instead.
 const (
-	factor = 1.3
-	extra  = 96 << 20
+	factor = 1.15
+	extra  = 64 << 20
 	floor  = 384 << 20
 )
 
@@ -41,6 +41,11 @@ func Tune() int64 {
 	debug.SetMemoryLimit(limit)
 	return limit
 }
+
+// Interval is how often Run retunes: often enough that the limit keeps up
+// with a build whose heap grows by gigabytes (1M offers), since a limit
+// left below the live heap makes the collector run without pause.
+const Interval = 2 * time.Second
 
 // Run calls Tune every interval until ctx ends.
 func Run(ctx context.Context, interval time.Duration) {

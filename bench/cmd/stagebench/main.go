@@ -136,7 +136,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 
-	memlimit.Tune() // as serve does from its start
+	// As serve does from its start: a soft memory limit that follows the
+	// live heap.
+	go memlimit.Run(ctx, memlimit.Interval)
 	ix, err := buildIndex(ctx, pg, res)
 	if err != nil {
 		return err
@@ -174,8 +176,6 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 			return err
 		}
 	}
-	// As stageindex serve does: a soft memory limit just above the live heap.
-	memlimit.Tune()
 	err = runHTTP(ctx, cfg, ix, qs, res)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
