@@ -44,9 +44,12 @@ type Index struct {
 	thes    *Thesaurus
 	cache   *textCache
 
-	keyBufs   sync.Pool // of *[]hitKey, see getKeys
-	vocabOnce sync.Once
-	thesWords map[string]struct{} // folded thesaurus words, for typo correction
+	keyBufs sync.Pool // of *[]hitKey, see getKeys
+	// sectorKeys maps each sector's Fold-ed name to the name, so that a
+	// query naming a sector is recognised without folding 47 names.
+	sectorKeys map[string]string
+	vocabOnce  sync.Once
+	thesWords  map[string]struct{} // folded thesaurus words, for typo correction
 
 	applyMu sync.Mutex // serialises writers
 	mu      sync.RWMutex
@@ -100,10 +103,15 @@ func newIndex(cfg Config) (*Index, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Index{
+	ix := &Index{
 		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(100000),
 		byID: map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
-	}, nil
+	}
+	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))
+	for _, name := range stageindex.Sectors {
+		ix.sectorKeys[stageindex.Fold(name)] = name
+	}
+	return ix, nil
 }
 
 // Len returns the number of offers held, searchable or not.

@@ -57,9 +57,7 @@ func (ix *Index) plan(q string) *textPlan {
 		return nil
 	}
 	p := &textPlan{q: q, terms: terms, expansions: ix.thes.Expand(q), sectors: ix.thes.Sectors(q), highlight: map[string]bool{}}
-	if s, ok := stageindex.CanonicalSector(q); ok {
-		p.sectorNamed = s
-	}
+	p.sectorNamed = ix.sectorKeys[stageindex.Fold(q)]
 	for _, t := range terms {
 		p.highlight[t] = true
 	}
