@@ -27,7 +27,7 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 	res.Place = place
 	s.metrics.search(caller, res.TookMs)
 	c.Set("Cache-Control", "public, max-age=60")
-	return c.JSON(res)
+	return s.sendSearchResult(c, res)
 }
 
 func (s *Server) getOffer(c *fiber.Ctx) error {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -64,6 +65,8 @@ type Server struct {
 	opts    Options
 	app     *fiber.App
 	metrics *metrics
+	// bufs recycles search response buffers (*[]byte) between requests.
+	bufs sync.Pool
 }
 
 // New builds the server and its routes.
@@ -72,6 +75,7 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{opts: opts, metrics: newMetrics()}
+	s.bufs.New = func() any { b := make([]byte, 0, 16<<10); return &b }
 	s.app = fiber.New(fiber.Config{
 		// Request buffers are reused by fasthttp; strings that outlive a
 		// handler (cache keys, logs) must not alias them.
