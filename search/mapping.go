@@ -13,7 +13,7 @@ import (
 // MappingVersion changes whenever newMapping or the analysis changes, so that
 // an index built by an older binary is rebuilt rather than searched with
 // mismatched analysis.
-const MappingVersion = 2
+const MappingVersion = 3
 
 // Field names of the Bleve documents.
 const (
@@ -77,7 +77,7 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 func bleveDoc(d *doc, stored bool) map[string]any {
 	o := d.offer
 	m := map[string]any{
-		fieldTitle:         titleWithoutSector(o.Title, o.Sector),
+		fieldTitle:         titleForIndex(o.Title, o.Sector, o.EmployerName),
 		fieldDescription:   o.Description,
 		fieldEmployer:      o.EmployerName,
 		fieldEmployerExact: o.EmployerName,
@@ -91,21 +91,27 @@ func bleveDoc(d *doc, stored bool) map[string]any {
 	return m
 }
 
-// titleWithoutSector drops from a title the " - "-separated segment that
-// repeats the offer's sector, as many platforms build titles ("MACIF -
-// Banque et assurance - Accueil des assurés"): indexed, it would make every
-// insurer a literal match for "banque".
-func titleWithoutSector(title, sector string) string {
-	if sector == "" || !strings.Contains(title, " - ") {
+// titleForIndex drops from a title the " - "-separated segments that repeat
+// the offer's sector or its employer's name, as many platforms build titles
+// ("MACIF Lannion - Banque et assurance - Accueil des assurés"). Both have
+// fields of their own; left in the title, the sector would make every
+// insurer a title match for "banque", and the employer would lift the
+// florist "Au Jardin de Lucie" to a title match for "jardin", above every
+// gardener. A title that is nothing but those segments is kept whole.
+func titleForIndex(title, sector, employer string) string {
+	if !strings.Contains(title, " - ") {
 		return title
 	}
-	key := stageindex.Fold(sector)
+	sk, ek := stageindex.Fold(sector), stageindex.Fold(employer)
 	parts := strings.Split(title, " - ")
 	kept := parts[:0]
 	for _, p := range parts {
-		if stageindex.Fold(p) != key {
+		if k := stageindex.Fold(p); (sk == "" || k != sk) && (ek == "" || k != ek) {
 			kept = append(kept, p)
 		}
+	}
+	if len(kept) == 0 {
+		return title
 	}
 	return strings.Join(kept, " - ")
 }

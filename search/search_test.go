@@ -168,16 +168,18 @@ func TestSearchRanking(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestTitleWithoutSector(t *testing.T) {
-	tests := []struct{ title, sector, want string }{
-		{"MACIF Lannion - Banque et assurance - Accueil des assurés", "Banque et assurance", "MACIF Lannion - Accueil des assurés"},
-		{"Au Pain de Ercuis - Hôtellerie, restauration - Découverte du métier de boulanger", "Hôtellerie, restauration", "Au Pain de Ercuis - Découverte du métier de boulanger"},
-		{"Banque et assurance : découvrir le métier", "Banque et assurance", "Banque et assurance : découvrir le métier"},
-		{"Garage - Mécanique", "", "Garage - Mécanique"},
+func TestTitleForIndex(t *testing.T) {
+	tests := []struct{ name, title, sector, employer, want string }{
+		{"sector and employer", "MACIF Lannion - Banque et assurance - Accueil des assurés", "Banque et assurance", "MACIF Lannion", "Accueil des assurés"},
+		{"employer of another case", "au jardin de lucie - Commerce - Art floral", "Commerce", "Au Jardin de Lucie", "Art floral"},
+		{"employer unknown", "Au Pain de Ercuis - Hôtellerie, restauration - Découverte du métier de boulanger", "Hôtellerie, restauration", "", "Au Pain de Ercuis - Découverte du métier de boulanger"},
+		{"no separator", "Banque et assurance : découvrir le métier", "Banque et assurance", "Crédit Mutuel", "Banque et assurance : découvrir le métier"},
+		{"nothing but repeats", "Garage Martin - Automobile", "Automobile", "Garage Martin", "Garage Martin - Automobile"},
+		{"no sector", "Garage - Mécanique", "", "", "Garage - Mécanique"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.title, func(t *testing.T) {
-			if got := titleWithoutSector(tc.title, tc.sector); got != tc.want {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := titleForIndex(tc.title, tc.sector, tc.employer); got != tc.want {
 				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 		})

@@ -62,7 +62,7 @@ func TestExpand(t *testing.T) {
 		{"pompiers", []string{"caserne", "incendie", "sapeur-pompier"}, nil, "Sécurité"},
 		{"kiné", []string{"kinésithérapie"}, nil, "Paramédical"},
 		{"sage-femme", []string{"hôpital"}, nil, "Médical"},
-		{"l'hôpital", []string{"clinique", "médecin"}, nil, "Médical"},
+		{"l'hôpital", []string{"soins", "médecin"}, nil, "Médical"},
 		{"stage informatique", []string{"programmation", "développeur"}, nil, "Informatique et réseaux"},
 		{"animaux", []string{"vétérinaire", "zoo"}, nil, "Agriculture"},
 		{"bateau", []string{"chantier naval"}, nil, "Construction aéronautique, ferroviaire et navale"},
@@ -92,6 +92,18 @@ func TestExpand(t *testing.T) {
 		{"prof de sport", []string{"club", "professeur d'eps"}, []string{"école"}, "Sport"},
 		{"professeur", []string{"école", "enseignement"}, nil, "Enseignement"},
 		{"maîtresse", []string{"école"}, nil, "Enseignement"},
+		// Offer words other trades use in another sense: the electrician's
+		// "prises" are the film crew's "prises de vue", the restaurant's
+		// "salle" the vet's "salle de soins", the museum's "œuvres" the
+		// builder's "gros œuvre".
+		{"électricien", []string{"prises électriques"}, []string{"prises"}, "Énergie"},
+		{"serveuse", []string{"service en salle"}, []string{"salle"}, "Hôtellerie, restauration"},
+		{"musée", []string{"œuvres d'art"}, []string{"œuvres"}, "Culture et patrimoine"},
+		{"médecin", []string{"soins"}, []string{"clinique"}, "Médical"},
+		{"foot", []string{"entraînement sportif"}, []string{"entraînement"}, "Sport"},
+		{"mécanicien", []string{"entretien des véhicules"}, []string{"véhicules"}, "Automobile"},
+		{"maison à vendre", []string{"agence immobilière"}, []string{"commerce", "vente"}, "Immobilier, transactions immobilières"},
+		{"réparer des voitures", []string{"garage"}, nil, "Automobile"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.q, func(t *testing.T) {
