@@ -3,6 +3,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/uber/h3-go/v4"
 )
@@ -23,14 +24,35 @@ const (
 // CellIndex maps H3 cells to the ids of the points inside them. It answers
 // "which ids may lie within r km of p" with a superset that callers filter
 // with HaversineKm. It is not safe for concurrent mutation; callers lock.
+//
+// Near remembers the non-empty cells of recent disks: visitors search from
+// the same towns over and over, and looking up a few hundred cells in a map
+// cost more than filtering their points.
 type CellIndex struct {
-	fine   map[h3.Cell][]int32
-	coarse map[h3.Cell][]int32
+	fine    map[h3.Cell][]int32
+	coarse  map[h3.Cell][]int32
+	version uint64 // bumped by every Add and Remove: disks cached before are stale
+	disks   diskCache
+}
+
+// maxDisks bounds the disk cache: a disk holds at most a few hundred slice
+// headers (24 bytes each), so the cache stays under about 10 MB.
+const maxDisks = 1024
+
+type diskKey struct {
+	origin h3.Cell
+	k      int
+}
+
+type diskCache struct {
+	mu      sync.Mutex
+	version uint64
+	m       map[diskKey][][]int32
 }
 
 // NewCellIndex returns an empty index.
 func NewCellIndex() *CellIndex {
-	return &CellIndex{fine: map[h3.Cell][]int32{}, coarse: map[h3.Cell][]int32{}}
+	return &CellIndex{fine: map[h3.Cell][]int32{}, coarse: map[h3.Cell][]int32{}, disks: diskCache{m: map[diskKey][][]int32{}}}
 }
 
 // Cells returns the fine and coarse cells holding a point.
@@ -53,6 +75,7 @@ func (x *CellIndex) Add(id int32, lat, lng float64) error {
 	}
 	x.fine[f] = append(x.fine[f], id)
 	x.coarse[c] = append(x.coarse[c], id)
+	x.version++
 	return nil
 }
 
@@ -62,6 +85,7 @@ func (x *CellIndex) Remove(id int32, lat, lng float64) {
 	if err != nil {
 		return
 	}
+	x.version++
 	x.fine[f] = removeID(x.fine[f], id)
 	if len(x.fine[f]) == 0 {
 		delete(x.fine, f)
@@ -96,14 +120,45 @@ func (x *CellIndex) Near(lat, lng, radiusKm float64, fn func(id int32)) error {
 	// A cell k rings away has its centre at least 1.5·k·edge from the origin
 	// cell's centre; the point and the target may each sit one edge off-centre.
 	k := int(math.Ceil((radiusKm + 2*edge) / (1.5 * edge * edgeSafety)))
-	disk, err := origin.GridDisk(k)
-	if err != nil {
-		return fmt.Errorf("geo: disk: %w", err)
+	key := diskKey{origin, k}
+	lists, ok := x.disks.get(key, x.version)
+	if !ok {
+		disk, err := origin.GridDisk(k)
+		if err != nil {
+			return fmt.Errorf("geo: disk: %w", err)
+		}
+		for _, c := range disk {
+			if ids := cells[c]; len(ids) > 0 {
+				lists = append(lists, ids)
+			}
+		}
+		x.disks.put(key, x.version, lists)
 	}
-	for _, c := range disk {
-		for _, id := range cells[c] {
+	for _, ids := range lists {
+		for _, id := range ids {
 			fn(id)
 		}
 	}
 	return nil
+}
+
+// get returns the cell lists of a disk cached at version.
+func (d *diskCache) get(k diskKey, version uint64) ([][]int32, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.version != version {
+		return nil, false
+	}
+	l, ok := d.m[k]
+	return l, ok
+}
+
+func (d *diskCache) put(k diskKey, version uint64, lists [][]int32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.version != version || len(d.m) >= maxDisks {
+		clear(d.m)
+		d.version = version
+	}
+	d.m[k] = lists
 }

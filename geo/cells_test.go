@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -88,6 +89,43 @@ func TestHaversineKm(t *testing.T) {
 			got := HaversineKm(tc.lat1, tc.lng1, tc.lat2, tc.lng2)
 			if d := got - tc.want; d > 1 || d < -1 {
 				t.Fatalf("got %.1f km, want %.1f", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCellIndexNearAfterWrites: Near caches disks; a write between two
+// searches of the same disk must show in the second.
+func TestCellIndexNearAfterWrites(t *testing.T) {
+	x := NewCellIndex()
+	near := func(radius float64) []int32 {
+		var got []int32
+		if err := x.Near(48.85, 2.35, radius, func(id int32) { got = append(got, id) }); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return got
+	}
+	steps := []struct {
+		name  string
+		write func() error
+		want  []int32
+	}{
+		{"empty", func() error { return nil }, nil},
+		{"add one", func() error { return x.Add(7, 48.85, 2.35) }, []int32{7}},
+		{"add another cell", func() error { return x.Add(9, 48.86, 2.36) }, []int32{7, 9}},
+		{"remove", func() error { x.Remove(7, 48.85, 2.35); return nil }, []int32{9}},
+		{"add back", func() error { return x.Add(7, 48.85, 2.35) }, []int32{7, 9}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.write(); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []float64{5, 5, 30, 30} { // twice each: the second is served from the cache
+				if got := near(r); !slices.Equal(got, st.want) {
+					t.Fatalf("radius %v: got %v, want %v", r, got, st.want)
+				}
 			}
 		})
 	}

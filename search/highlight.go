@@ -16,6 +16,17 @@ type prefixKey [3]rune
 
 func keyOf(s string) prefixKey {
 	var k prefixKey
+	if len(s) >= 3 && s[0]|s[1]|s[2] < utf8.RuneSelf {
+		// Most words start with three ASCII letters or digits.
+		for i := range k {
+			c := rune(s[i])
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			k[i] = c
+		}
+		return k
+	}
 	i := 0
 	for _, r := range s {
 		if i == len(k) {
@@ -78,17 +89,16 @@ func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
 		}
 		segs = append(segs, stageindex.Segment{Text: s, Match: match})
 	}
-	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 	pos := 0 // text[:pos] is emitted
 	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := nextRune(text, i)
 		if !isWord(r) {
 			i += size
 			continue
 		}
 		j := i
 		for j < len(text) {
-			r, size := utf8.DecodeRuneInString(text[j:])
+			r, size := nextRune(text, j)
 			if !isWord(r) {
 				break
 			}
@@ -107,6 +117,22 @@ func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
 		segs = []stageindex.Segment{}
 	}
 	return segs
+}
+
+// nextRune decodes the rune at text[i:], ASCII without a call.
+func nextRune(text string, i int) (rune, int) {
+	if c := text[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(text[i:])
+}
+
+// isWord reports a letter or a digit: words are cut at anything else.
+func isWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r|0x20 && r|0x20 <= 'z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // wordMatches reports whether word, analysed, is a highlight term of p.

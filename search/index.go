@@ -43,6 +43,7 @@ type Index struct {
 	mapping *mapping.IndexMappingImpl
 	thes    *Thesaurus
 	cache   *textCache
+	plans   *planCache
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
@@ -104,7 +105,7 @@ func newIndex(cfg Config) (*Index, error) {
 		cfg.Now = time.Now
 	}
 	ix := &Index{
-		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(100000),
+		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(100000), plans: newPlanCache(10000),
 		byID: map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))

@@ -72,10 +72,20 @@ func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textPlan) 
 	to := min(from+req.PerPage, len(keys))
 	topK(keys, to, ix.less(req.Sort))
 	hits := make([]stageindex.Hit, 0, to-from)
-	for _, k := range keys[from:to] {
-		hits = append(hits, ix.hit(k, p))
+	// The values hits point to are allocated once per page, not three times
+	// per hit: under load, allocation is paid again in garbage collection.
+	extras := make([]hitExtra, to-from)
+	for i, k := range keys[from:to] {
+		hits = append(hits, ix.hit(k, p, &extras[i]))
 	}
 	return hits
+}
+
+// hitExtra holds what a Hit points to.
+type hitExtra struct {
+	published time.Time
+	location  stageindex.LatLng
+	distance  float64
 }
 
 // topK moves the k smallest keys, in order, to the front of keys.
@@ -98,7 +108,7 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 	copy(keys, best)
 }
 
-func (ix *Index) hit(k hitKey, p *textPlan) stageindex.Hit {
+func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra) stageindex.Hit {
 	o := ix.docs[k.slot].offer
 	h := stageindex.Hit{
 		ID: o.ID, Title: o.Title, Excerpt: excerpt(o.Description), EmployerName: o.EmployerName,
@@ -110,15 +120,16 @@ func (ix *Index) hit(k hitKey, p *textPlan) stageindex.Hit {
 		h.Weeks = []string{}
 	}
 	if o.PublishedAt != nil {
-		t := o.PublishedAt.UTC().Truncate(time.Second)
-		h.PublishedAt = &t
+		ex.published = o.PublishedAt.UTC().Truncate(time.Second)
+		h.PublishedAt = &ex.published
 	}
 	if o.HasLocation() {
-		h.Location = &stageindex.LatLng{Lat: *o.Latitude, Lng: *o.Longitude}
+		ex.location = stageindex.LatLng{Lat: *o.Latitude, Lng: *o.Longitude}
+		h.Location = &ex.location
 	}
 	if k.dist >= 0 {
-		d := math.Round(kmForChord2(k.dist)*100) / 100
-		h.DistanceKm = &d
+		ex.distance = math.Round(kmForChord2(k.dist)*100) / 100
+		h.DistanceKm = &ex.distance
 	}
 	if p != nil {
 		h.Score = float64(k.tier) + math.Min(float64(k.score), 0.999)

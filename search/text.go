@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -49,9 +50,27 @@ type textPlan struct {
 }
 
 // plan analyses q; a nil plan means q has no searchable word (empty, or only
-// stop words such as "stage").
+// stop words such as "stage"). The analysis is kept (ix.plans): expanding a
+// query through the thesaurus costs as much as a cached search, and pupils
+// repeat their words. Each search gets its own copy, since highlighting and
+// typo correction fill in per-search fields.
 func (ix *Index) plan(q string) *textPlan {
 	q = strings.TrimSpace(q)
+	base, ok := ix.plans.get(q)
+	if !ok {
+		base = ix.analyzePlan(q)
+		ix.plans.put(q, base)
+	}
+	if base == nil {
+		return nil
+	}
+	p := *base
+	return &p
+}
+
+// analyzePlan builds the plan of q (trimmed); nil when q has no searchable
+// word. The result is shared: only plan's copies may be changed.
+func (ix *Index) analyzePlan(q string) *textPlan {
 	terms := ix.analyze(AnalyzerText, q)
 	if len(terms) == 0 {
 		return nil
@@ -69,6 +88,7 @@ func (ix *Index) plan(q string) *textPlan {
 			p.highlight[t] = true
 		}
 	}
+	p.highlightKeys()
 	return p
 }
 
@@ -84,9 +104,12 @@ func (ix *Index) correctTypos(p *textPlan) {
 		return
 	}
 	if p.corrected = ix.plan(c); p.corrected != nil {
+		// p.highlight is shared with the cached plan: extend a copy.
+		h := maps.Clone(p.highlight)
 		for t := range p.corrected.highlight {
-			p.highlight[t] = true
+			h[t] = true
 		}
+		p.highlight, p.hlKeys = h, nil
 	}
 }
 
@@ -101,6 +124,32 @@ func (ix *Index) analyze(analyzer, text string) []string {
 		out = append(out, string(tok.Term))
 	}
 	return out
+}
+
+// planCache keeps analysed queries by text. Plans depend only on the
+// analyzers and the thesaurus, fixed for an index's life.
+type planCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]*textPlan // a nil plan is cached too: q has no searchable word
+}
+
+func newPlanCache(max int) *planCache { return &planCache{max: max, m: map[string]*textPlan{}} }
+
+func (c *planCache) get(q string) (*textPlan, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.m[q]
+	return p, ok
+}
+
+func (c *planCache) put(q string, p *textPlan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[q] = p
 }
 
 // match is one offer matching a keyword query in a shard.

@@ -1,0 +1,76 @@
+package search
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPlanCacheIsolatesSearches: plans are cached by text, and a search that
+// corrects its typos must not leave the corrected words in the cached plan,
+// where the next search of the same text would highlight them before any
+// correction ran.
+func TestPlanCacheIsolatesSearches(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	tests := []struct{ name, q string }{
+		{"typo", "veterinere"},
+		{"typo with spaces", "  boulanjerie "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			first := ix.plan(tc.q)
+			if first == nil {
+				t.Fatalf("plan(%q) = nil", tc.q)
+			}
+			before := len(first.highlight)
+			ix.correctTypos(first)
+			if first.corrected == nil {
+				t.Fatalf("no correction for %q", tc.q)
+			}
+			if len(first.highlight) <= before {
+				t.Fatalf("correction added no highlight term to %q", tc.q)
+			}
+			first.wordMatches("vétérinaire", ix.mapping.AnalyzerNamed(AnalyzerText))
+
+			second := ix.plan(tc.q)
+			if second == first {
+				t.Fatal("plan returned the same plan twice")
+			}
+			if second.corrected != nil || second.triedCorrection || second.hlWords != nil {
+				t.Fatalf("second plan carries the first search's state: %+v", second)
+			}
+			if len(second.highlight) != before {
+				t.Fatalf("second plan highlights %d terms, want %d as typed", len(second.highlight), before)
+			}
+		})
+	}
+	if ix.plan("stage") != nil || ix.plan("stage") != nil {
+		t.Fatal(`plan("stage") should be nil, cached or not`)
+	}
+}
+
+// TestKeyOf: the ASCII fast path agrees with folding rune by rune.
+func TestKeyOf(t *testing.T) {
+	slow := func(s string) prefixKey {
+		var k prefixKey
+		i := 0
+		for _, r := range s {
+			if i == len(k) {
+				break
+			}
+			k[i] = foldRune(r)
+			i++
+		}
+		return k
+	}
+	for _, w := range []string{"Boulangère", "BOULANGER", "éCOLE", "ÉCOLE", "3e", "3EME", "ab", "a", "", "Zoo", "zOÉ", "Ça", "2026", "l", "XYZ", "àbc"} {
+		t.Run(w, func(t *testing.T) {
+			if got, want := keyOf(w), slow(w); got != want {
+				t.Fatalf("keyOf(%q) = %q, want %q", w, string(got[:]), string(want[:]))
+			}
+		})
+	}
+}
