@@ -73,26 +73,34 @@ type Segment struct {
 // description; highlights.description, when keywords were given, is an
 // excerpt around the first match instead.
 type Hit struct {
-	ID                 string               `json:"id"`
-	Title              string               `json:"title"`
-	Excerpt            string               `json:"excerpt"`
-	EmployerName       string               `json:"employer_name"`
-	Sector             string               `json:"sector,omitempty"`
-	Tracks             []Track              `json:"tracks"`
-	City               string               `json:"city,omitempty"`
-	Zipcode            string               `json:"zipcode,omitempty"`
-	Department         string               `json:"department,omitempty"`
-	Location           *LatLng              `json:"location,omitempty"`
-	DistanceKm         *float64             `json:"distance_km,omitempty"`
-	Weeks              []string             `json:"weeks"`
-	Remote             bool                 `json:"remote"`
-	IsPublic           bool                 `json:"is_public"`
-	HandicapAccessible bool                 `json:"handicap_accessible"`
-	MaxCandidates      int                  `json:"max_candidates"`
-	URL                string               `json:"url,omitempty"`
-	PublishedAt        *time.Time           `json:"published_at,omitempty"`
-	Score              float64              `json:"score,omitempty"`
-	Highlights         map[string][]Segment `json:"highlights,omitempty"`
+	ID                 string      `json:"id"`
+	Title              string      `json:"title"`
+	Excerpt            string      `json:"excerpt"`
+	EmployerName       string      `json:"employer_name"`
+	Sector             string      `json:"sector,omitempty"`
+	Tracks             []Track     `json:"tracks"`
+	City               string      `json:"city,omitempty"`
+	Zipcode            string      `json:"zipcode,omitempty"`
+	Department         string      `json:"department,omitempty"`
+	Location           *LatLng     `json:"location,omitempty"`
+	DistanceKm         *float64    `json:"distance_km,omitempty"`
+	Weeks              []string    `json:"weeks"`
+	Remote             bool        `json:"remote"`
+	IsPublic           bool        `json:"is_public"`
+	HandicapAccessible bool        `json:"handicap_accessible"`
+	MaxCandidates      int         `json:"max_candidates"`
+	URL                string      `json:"url,omitempty"`
+	PublishedAt        *time.Time  `json:"published_at,omitempty"`
+	Score              float64     `json:"score,omitempty"`
+	Highlights         *Highlights `json:"highlights,omitempty"`
+}
+
+// Highlights cuts a hit's title and the excerpt of its description around
+// the first match into segments, marking the words the query matched. It is
+// there when the search had keywords.
+type Highlights struct {
+	Description []Segment `json:"description"`
+	Title       []Segment `json:"title"`
 }
 
 // Facets counts hits per value; each facet ignores its own filter.

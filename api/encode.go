@@ -157,7 +157,7 @@ func (w *jsonWriter) hit(h *stageindex.Hit) {
 		w.raw(`,"score":`)
 		w.float(h.Score)
 	}
-	if len(h.Highlights) > 0 {
+	if h.Highlights != nil {
 		w.raw(`,"highlights":`)
 		w.highlights(h.Highlights)
 	}
@@ -172,24 +172,11 @@ func (w *jsonWriter) optStr(key, s string) {
 	}
 }
 
-func (w *jsonWriter) highlights(m map[string][]stageindex.Segment) {
-	// Hits carry one or two highlighted fields: a fixed array keeps the
-	// key list off the heap.
-	var arr [8]string
-	keys := arr[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	w.raw("{")
-	for i, k := range keys {
-		if i > 0 {
-			w.raw(",")
-		}
-		w.str(k)
-		w.raw(":")
-		w.segments(m[k])
-	}
+func (w *jsonWriter) highlights(h *stageindex.Highlights) {
+	w.raw(`{"description":`)
+	w.segments(h.Description)
+	w.raw(`,"title":`)
+	w.segments(h.Title)
 	w.raw("}")
 }
 

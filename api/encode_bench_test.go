@@ -74,9 +74,9 @@ func benchResult() *stageindex.SearchResult {
 			City: "Paris 11e", Zipcode: "75011", Department: "75", Location: &stageindex.LatLng{Lat: 48.85 + rng.Float64()/10, Lng: 2.37 + rng.Float64()/10},
 			DistanceKm: ptr(rng.Float64() * 10), Weeks: []string{"2026-W10", "2026-W11", "2026-W24"}, IsPublic: i%3 == 0,
 			MaxCandidates: 2, URL: "https://monstagedetroisieme.fr/offres/" + fmt.Sprint(i), PublishedAt: &published, Score: rng.Float64() * 5,
-			Highlights: map[string][]stageindex.Segment{
-				"title":       {{Text: text(2)}, {Text: "boulangerie", Match: true}, {Text: text(3)}},
-				"description": {{Text: text(12)}, {Text: "boulangerie", Match: true}, {Text: text(20)}},
+			Highlights: &stageindex.Highlights{
+				Title:       []stageindex.Segment{{Text: text(2)}, {Text: "boulangerie", Match: true}, {Text: text(3)}},
+				Description: []stageindex.Segment{{Text: text(12)}, {Text: "boulangerie", Match: true}, {Text: text(20)}},
 			}})
 	}
 	return r

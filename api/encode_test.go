@@ -57,7 +57,10 @@ func TestAppendSearchResultMatchesJSON(t *testing.T) {
 			Facets: stageindex.Facets{Tracks: map[string]int{}, Sectors: map[string]int{}, Weeks: map[string]int{}, Departments: map[string]int{}}}},
 		{"nil hit fields", &stageindex.SearchResult{Hits: []stageindex.Hit{{}}}},
 		{"empty hit fields", hit(func(h *stageindex.Hit) {
-			h.Highlights = map[string][]stageindex.Segment{}
+			h.Highlights = &stageindex.Highlights{Title: []stageindex.Segment{}, Description: []stageindex.Segment{}}
+		})},
+		{"nil highlight fields", hit(func(h *stageindex.Hit) {
+			h.Highlights = &stageindex.Highlights{}
 		})},
 		{"full hit", hit(func(h *stageindex.Hit) {
 			*h = stageindex.Hit{ID: "a-1", Title: "Boulangerie <Dupont> & fils", Excerpt: "Pétrir\tle pain\n",
@@ -65,8 +68,8 @@ func TestAppendSearchResultMatchesJSON(t *testing.T) {
 				City: "Lyon 3e", Zipcode: "69003", Department: "69", Location: &stageindex.LatLng{Lat: 45.76, Lng: 4.85},
 				DistanceKm: ptr(0.0), Weeks: []string{"2026-W25"}, Remote: true, IsPublic: true, HandicapAccessible: true,
 				MaxCandidates: -3, URL: "https://ex.fr/?a=1&b=<2>", PublishedAt: ptr(time.Date(2026, 3, 1, 9, 30, 0, 0, paris)),
-				Score: 1.25, Highlights: map[string][]stageindex.Segment{
-					"title": {{Text: "Boulangerie", Match: true}}, "description": nil, "": {}, "é<>": {{}}}}
+				Score: 1.25, Highlights: &stageindex.Highlights{
+					Title: []stageindex.Segment{{Text: "Boulangerie", Match: true}, {}, {Text: "é<>"}}, Description: nil}}
 		})},
 		{"negative zero score is omitted", hit(func(h *stageindex.Hit) { h.Score = math.Copysign(0, -1) })},
 		{"negative zero distance is kept", hit(func(h *stageindex.Hit) { h.DistanceKm = ptr(math.Copysign(0, -1)) })},
@@ -105,10 +108,10 @@ func TestAppendSearchResultMatchesJSON(t *testing.T) {
 			Tracks: map[string]int{"segpa": 3, "generale": 10, "prepa_metiers": 0}, Sectors: map[string]int{"Z": 1, "a": 2, "É": 3, "<&>": -4, "": 5},
 			Weeks: map[string]int{"2026-W10": 1, "2026-W9": 2}, Departments: nil}}},
 		{"many facet keys", &stageindex.SearchResult{Facets: stageindex.Facets{Departments: manyKeys(300)}}},
-		{"many highlight keys", hit(func(h *stageindex.Hit) {
-			h.Highlights = map[string][]stageindex.Segment{}
+		{"many highlight segments", hit(func(h *stageindex.Hit) {
+			h.Highlights = &stageindex.Highlights{}
 			for i := range 20 {
-				h.Highlights[fmt.Sprint("f", i)] = []stageindex.Segment{{Text: fmt.Sprint(i), Match: i%2 == 0}}
+				h.Highlights.Description = append(h.Highlights.Description, stageindex.Segment{Text: fmt.Sprint(i), Match: i%2 == 0})
 			}
 		})},
 	}
@@ -273,18 +276,18 @@ func randomHits(rng *rand.Rand, n int) []stageindex.Hit {
 		h.MaxCandidates = rng.Intn(41) - 20
 		h.PublishedAt = randomTime(rng)
 		h.Score = randomFloat(rng)
-		if k := rng.Intn(5) - 1; k >= 0 {
-			h.Highlights = map[string][]stageindex.Segment{}
-			for range k {
-				var segs []stageindex.Segment
-				if rng.Intn(4) > 0 {
-					segs = make([]stageindex.Segment, rng.Intn(5))
-					for j := range segs {
-						segs[j] = stageindex.Segment{Text: randomString(rng), Match: rng.Intn(2) == 0}
-					}
+		if rng.Intn(4) > 0 {
+			segments := func() []stageindex.Segment {
+				if rng.Intn(4) == 0 {
+					return nil
 				}
-				h.Highlights[randomString(rng)] = segs
+				segs := make([]stageindex.Segment, rng.Intn(5))
+				for j := range segs {
+					segs[j] = stageindex.Segment{Text: randomString(rng), Match: rng.Intn(2) == 0}
+				}
+				return segs
 			}
+			h.Highlights = &stageindex.Highlights{Title: segments(), Description: segments()}
 		}
 	}
 	return hits

@@ -43,12 +43,14 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 	}
 	switch {
 	case p != nil:
-		ms, err := ix.textMatches(ctx, f, p)
+		lists, err := ix.textMatches(ctx, f, p)
 		if err != nil {
 			return nil, stageindex.Facets{}, err
 		}
-		for _, m := range ms {
-			visit(m.slot, m.tier, m.score)
+		for _, ms := range lists {
+			for _, m := range ms {
+				visit(m.slot, m.tier, m.score)
+			}
 		}
 	case f.center != nil && f.remote == stageindex.RemoteExclude:
 		if err := ix.cells.Near(f.center.Lat, f.center.Lng, f.radius, func(slot int32) { visit(slot, 0, 0) }); err != nil {
@@ -67,9 +69,10 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 const distanceDamping = 10
 
 // textMatches gathers the keyword matches from the shards the search area
-// touches. Typo tolerance is tried only when no offer there matches
-// literally or through the thesaurus, so a typo never hides a real word.
-func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([]match, error) {
+// touches, one (cached, shared: read-only) list per shard. Typo tolerance is
+// tried only when no offer there matches literally or through the
+// thesaurus, so a typo never hides a real word.
+func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]match, error) {
 	var shards []*shard
 	if f.center != nil && f.remote == stageindex.RemoteExclude {
 		shards = ix.shardsNear(f.center.Lat, f.center.Lng, f.radius)
@@ -78,11 +81,12 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([]ma
 			shards = append(shards, s)
 		}
 	}
-	var all []match
+	all := make([][]match, 0, len(shards))
 	for _, fuzzy := range []bool{false, true} {
 		if fuzzy {
 			ix.correctTypos(p)
 		}
+		n := 0
 		for _, s := range shards {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -91,9 +95,12 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([]ma
 			if err != nil {
 				return nil, err
 			}
-			all = append(all, ms...)
+			if len(ms) > 0 {
+				all = append(all, ms)
+				n += len(ms)
+			}
 		}
-		if len(all) > 0 {
+		if n > 0 {
 			break
 		}
 	}
@@ -140,7 +147,22 @@ func (fc *facetCounter) add(h *hot, fails uint8) {
 }
 
 func (fc *facetCounter) facets(depts []string) stageindex.Facets {
-	out := stageindex.Facets{Tracks: map[string]int{}, Sectors: map[string]int{}, Weeks: map[string]int{}, Departments: map[string]int{}}
+	// Maps sized once: growing them was a tenth of a search's garbage.
+	nonZero := func(ns []int) int {
+		c := 0
+		for _, n := range ns {
+			if n > 0 {
+				c++
+			}
+		}
+		return c
+	}
+	out := stageindex.Facets{
+		Tracks:      make(map[string]int, len(stageindex.Tracks)),
+		Sectors:     make(map[string]int, nonZero(fc.sectors)),
+		Weeks:       make(map[string]int, nonZero(fc.weeks[:])),
+		Departments: make(map[string]int, nonZero(fc.depts)),
+	}
 	for i, t := range stageindex.Tracks {
 		out.Tracks[string(t)] = fc.tracks[i]
 	}

@@ -146,7 +146,7 @@ func TestHighlights(t *testing.T) {
 		{Text: "boulanger", Match: true}, {Text: " : une semaine au ", Match: false},
 		{Text: "fournil", Match: true}, // a close thesaurus word of boulanger
 	}
-	if got := res.Hits[0].Highlights["title"]; !slices.Equal(got, want) {
+	if got := res.Hits[0].Highlights.Title; !slices.Equal(got, want) {
 		t.Fatalf("title highlight %#v, want %#v", got, want)
 	}
 }

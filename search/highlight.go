@@ -75,15 +75,20 @@ func (p *textPlan) highlightKeys() map[prefixKey]bool {
 // form the query asked for (literally or through the thesaurus), so that
 // "Boulangère" is marked for "boulanger". Words are cut at every character
 // that is not a letter or a digit, which also splits elisions (l'hôpital).
-func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
+//
+// Segments are appended to *arena, shared by the hits of a page so that
+// they are allocated together; the result is the part of it they fill.
+func (ix *Index) highlight(text string, p *textPlan, arena *[]stageindex.Segment) []stageindex.Segment {
 	a := ix.mapping.AnalyzerNamed(AnalyzerText)
 	keys := p.highlightKeys()
-	var segs []stageindex.Segment
+	start := len(*arena)
+	segs := *arena
+	defer func() { *arena = segs }()
 	emit := func(s string, match bool) {
 		if s == "" {
 			return
 		}
-		if n := len(segs); n > 0 && segs[n-1].Match == match {
+		if n := len(segs); n > start && segs[n-1].Match == match {
 			segs[n-1].Text += s
 			return
 		}
@@ -113,10 +118,10 @@ func (ix *Index) highlight(text string, p *textPlan) []stageindex.Segment {
 		i = j
 	}
 	emit(text[pos:], false)
-	if segs == nil {
-		segs = []stageindex.Segment{}
+	if len(segs) == start {
+		return []stageindex.Segment{}
 	}
-	return segs
+	return segs[start:len(segs):len(segs)]
 }
 
 // nextRune decodes the rune at text[i:], ASCII without a call.

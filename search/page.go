@@ -75,17 +75,26 @@ func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textPlan) 
 	// The values hits point to are allocated once per page, not three times
 	// per hit: under load, allocation is paid again in garbage collection.
 	extras := make([]hitExtra, to-from)
+	var arena []stageindex.Segment
+	if p != nil {
+		arena = make([]stageindex.Segment, 0, segmentsPerHit*(to-from))
+	}
 	for i, k := range keys[from:to] {
-		hits = append(hits, ix.hit(k, p, &extras[i]))
+		hits = append(hits, ix.hit(k, p, &extras[i], &arena))
 	}
 	return hits
 }
 
+// segmentsPerHit sizes a page's segment arena: a title and an excerpt with
+// a match or two each take about eight.
+const segmentsPerHit = 8
+
 // hitExtra holds what a Hit points to.
 type hitExtra struct {
-	published time.Time
-	location  stageindex.LatLng
-	distance  float64
+	highlights stageindex.Highlights
+	published  time.Time
+	location   stageindex.LatLng
+	distance   float64
 }
 
 // topK moves the k smallest keys, in order, to the front of keys.
@@ -108,7 +117,7 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 	copy(keys, best)
 }
 
-func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra) stageindex.Hit {
+func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra, arena *[]stageindex.Segment) stageindex.Hit {
 	o := ix.docs[k.slot].offer
 	h := stageindex.Hit{
 		ID: o.ID, Title: o.Title, Excerpt: excerpt(o.Description), EmployerName: o.EmployerName,
@@ -133,10 +142,11 @@ func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra) stageindex.Hit {
 	}
 	if p != nil {
 		h.Score = float64(k.tier) + math.Min(float64(k.score), 0.999)
-		h.Highlights = map[string][]stageindex.Segment{
-			"title":       ix.highlight(o.Title, p),
-			"description": clip(ix.highlight(o.Description, p)),
+		ex.highlights = stageindex.Highlights{
+			Title:       ix.highlight(o.Title, p, arena),
+			Description: clip(ix.highlight(o.Description, p, arena)),
 		}
+		h.Highlights = &ex.highlights
 	}
 	return h
 }

@@ -39,6 +39,7 @@ type config struct {
 	pgLoad          bool
 	out             string
 	cpuProfile      string
+	memProfile      string
 	warm            bool
 }
 
@@ -60,6 +61,7 @@ func main() {
 	flag.BoolVar(&cfg.pgLoad, "pg-load", true, "run the PostgreSQL search under concurrent load too")
 	flag.StringVar(&cfg.out, "out", "bench/results", "directory for the JSON results; empty writes none")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the HTTP run to this file")
+	flag.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile of the HTTP run to this file")
 	flag.BoolVar(&cfg.warm, "warm", true, "warm the text cache with the thesaurus' popular jobs before the passes, as serve does after each load (false: a cold start)")
 	flag.Parse()
 	if flag.NArg() > 0 || cfg.conns < 1 || cfg.duration <= 0 || cfg.scale < 0 {
@@ -176,12 +178,24 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 			return err
 		}
 	}
+	if cfg.memProfile != "" {
+		// The allocation profile counts from the start: the HTTP run's share
+		// is `go tool pprof -base <file>.base <file>`.
+		if err := writeAllocs(cfg.memProfile + ".base"); err != nil {
+			return err
+		}
+	}
 	err = runHTTP(ctx, cfg, ix, qs, res)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
 	if err != nil {
 		return err
+	}
+	if cfg.memProfile != "" {
+		if err := writeAllocs(cfg.memProfile); err != nil {
+			return err
+		}
 	}
 	res.compare()
 	res.Notes = append(res.Notes, "load average at end: "+loadAvg())
@@ -218,4 +232,18 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// writeAllocs writes the allocation profile as of the last GC, after one.
+func writeAllocs(path string) error {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
