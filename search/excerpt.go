@@ -60,8 +60,15 @@ func trimToWord(s string, head bool) string {
 		}
 		return s
 	}
-	for len(s) > 0 && !utf8.ValidString(s) {
-		s = s[:len(s)-1]
+	// Offer texts are valid UTF-8: only the last rune can have been cut.
+	if n := len(s); n > 0 {
+		i := n - 1
+		for i > 0 && n-i < utf8.UTFMax && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		if !utf8.FullRuneInString(s[i:]) {
+			s = s[:i]
+		}
 	}
 	if i := strings.LastIndexByte(s, ' '); i >= 0 && len(s)-i < 30 {
 		return strings.TrimRight(s[:i], " ,;:.")

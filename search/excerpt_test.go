@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stageindex/stageindex"
 )
@@ -42,6 +43,25 @@ func TestClip(t *testing.T) {
 			}
 			if !strings.ContainsRune(text, '…') && len(text) > excerptLen {
 				t.Errorf("cut without an ellipsis: %q", text)
+			}
+		})
+	}
+}
+
+// TestTrimToWordNeverSplitsARune cuts texts of one-, two-, three- and
+// four-byte runes at every byte: the tail kept must stay valid UTF-8.
+func TestTrimToWordNeverSplitsARune(t *testing.T) {
+	for _, text := range []string{
+		strings.Repeat("abc ", 20),
+		strings.Repeat("été ", 20),
+		strings.Repeat("œuvre…€ ", 10),
+		strings.Repeat("😀x ", 15),
+	} {
+		t.Run(text[:8], func(t *testing.T) {
+			for n := 0; n <= len(text); n++ {
+				if got := trimToWord(text[:n], false); !utf8.ValidString(got) || !strings.HasPrefix(text, got) {
+					t.Fatalf("trimToWord(%q) = %q", text[:n], got)
+				}
 			}
 		})
 	}

@@ -96,15 +96,22 @@ func (ix *Index) highlight(text string, p *textPlan, arena *[]stageindex.Segment
 	}
 	pos := 0 // text[:pos] is emitted
 	for i := 0; i < len(text); {
-		r, size := nextRune(text, i)
-		if !isWord(r) {
-			i += size
+		if size := wordRuneLen(text, i); size <= 0 {
+			i += -size
 			continue
 		}
 		j := i
 		for j < len(text) {
-			r, size := nextRune(text, j)
-			if !isWord(r) {
+			// ASCII inline: this loop sees every byte of every hit's text.
+			if c := text[j]; c < utf8.RuneSelf {
+				if !asciiWord[c] {
+					break
+				}
+				j++
+				continue
+			}
+			size := wordRuneLen(text, j)
+			if size <= 0 {
 				break
 			}
 			j += size
@@ -124,20 +131,29 @@ func (ix *Index) highlight(text string, p *textPlan, arena *[]stageindex.Segment
 	return segs[start:len(segs):len(segs)]
 }
 
-// nextRune decodes the rune at text[i:], ASCII without a call.
-func nextRune(text string, i int) (rune, int) {
-	if c := text[i]; c < utf8.RuneSelf {
-		return rune(c), 1
+// asciiWord marks ASCII letters and digits. It is filled once, only read.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9'
 	}
-	return utf8.DecodeRuneInString(text[i:])
-}
+	return t
+}()
 
-// isWord reports a letter or a digit: words are cut at anything else.
-func isWord(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r|0x20 && r|0x20 <= 'z' || '0' <= r && r <= '9'
+// wordRuneLen returns the byte length of the rune at text[i:] when it is a
+// letter or a digit, and minus that length otherwise: words are cut at
+// anything else.
+func wordRuneLen(text string, i int) int {
+	if c := text[i]; c < utf8.RuneSelf {
+		if asciiWord[c] {
+			return 1
+		}
+		return -1
 	}
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
+	r, size := utf8.DecodeRuneInString(text[i:])
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return size
+	}
+	return -size
 }
 
 // wordMatches reports whether word, analysed, is a highlight term of p.
