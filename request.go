@@ -70,12 +70,13 @@ type Segment struct {
 }
 
 // Hit is one offer in search results. Excerpt is the start of the
-// description; highlights.description, when keywords were given, is an
-// excerpt around the first match instead.
+// description, given when the search had no keywords; with keywords,
+// highlights.description is the excerpt, cut around the first match, and
+// sending both would double the text of every response.
 type Hit struct {
 	ID                 string      `json:"id"`
 	Title              string      `json:"title"`
-	Excerpt            string      `json:"excerpt"`
+	Excerpt            string      `json:"excerpt,omitempty"`
 	EmployerName       string      `json:"employer_name"`
 	Sector             string      `json:"sector,omitempty"`
 	Tracks             []Track     `json:"tracks"`

@@ -151,6 +151,37 @@ func TestHighlights(t *testing.T) {
 	}
 }
 
+// TestExcerptOrHighlights: a hit carries one excerpt of its description,
+// the start of it without keywords, the highlighted cut with keywords.
+func TestExcerptOrHighlights(t *testing.T) {
+	ix := newTestIndex(t)
+	tests := []struct {
+		name, q string
+	}{
+		{"no keyword", ""},
+		{"keyword", "boulanger"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: tc.q, Center: &stBrieuc, RadiusKm: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hits) == 0 {
+				t.Fatal("no hit")
+			}
+			for _, h := range res.Hits {
+				if tc.q == "" && (h.Excerpt == "" || h.Highlights != nil) {
+					t.Fatalf("hit %s: excerpt %q, highlights %v; want the excerpt alone", h.ID, h.Excerpt, h.Highlights)
+				}
+				if tc.q != "" && (h.Excerpt != "" || h.Highlights == nil || len(h.Highlights.Description) == 0) {
+					t.Fatalf("hit %s: excerpt %q, highlights %v; want highlights alone", h.ID, h.Excerpt, h.Highlights)
+				}
+			}
+		})
+	}
+}
+
 func TestRelaxedKeepsTheDepartment(t *testing.T) {
 	ix := newTestIndex(t)
 	req := stageindex.SearchRequest{Query: "garage", Center: &stBrieuc, RadiusKm: 5, Departments: []string{"22"}, Tracks: []stageindex.Track{stageindex.TrackSEGPA}}

@@ -120,7 +120,7 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra, arena *[]stageindex.Segment) stageindex.Hit {
 	o := ix.docs[k.slot].offer
 	h := stageindex.Hit{
-		ID: o.ID, Title: o.Title, Excerpt: excerpt(o.Description), EmployerName: o.EmployerName,
+		ID: o.ID, Title: o.Title, EmployerName: o.EmployerName,
 		Sector: o.Sector, Tracks: o.Tracks, City: o.City, Zipcode: o.Zipcode, Department: o.Department,
 		Weeks: o.Weeks, Remote: o.Remote, IsPublic: o.IsPublic, HandicapAccessible: o.HandicapAccessible,
 		MaxCandidates: o.MaxCandidates, URL: o.URL,
@@ -139,6 +139,9 @@ func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra, arena *[]stageindex.Se
 	if k.dist >= 0 {
 		ex.distance = math.Round(kmForChord2(k.dist)*100) / 100
 		h.DistanceKm = &ex.distance
+	}
+	if p == nil {
+		h.Excerpt = excerpt(o.Description)
 	}
 	if p != nil {
 		h.Score = float64(k.tier) + math.Min(float64(k.score), 0.999)
