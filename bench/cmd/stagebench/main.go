@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stageindex/stageindex/geo"
 	"github.com/stageindex/stageindex/internal/memlimit"
 )
 
@@ -141,7 +142,12 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	// As serve does from its start: a soft memory limit that follows the
 	// live heap.
 	go memlimit.Run(ctx, memlimit.Interval)
-	ix, err := buildIndex(ctx, pg, res)
+	// One gazetteer for the index and the API, as serve has.
+	gaz, err := geo.LoadGazetteer()
+	if err != nil {
+		return err
+	}
+	ix, err := buildIndex(ctx, pg, gaz, res)
 	if err != nil {
 		return err
 	}
@@ -185,7 +191,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 			return err
 		}
 	}
-	err = runHTTP(ctx, cfg, ix, qs, res)
+	err = runHTTP(ctx, cfg, ix, gaz, qs, res)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
