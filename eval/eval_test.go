@@ -166,13 +166,14 @@ func TestRunAndSummarise(t *testing.T) {
 	s := Summarise(cases, nil)
 	want := Summary{Cases: 4, Judged: 4, WithHits: 3,
 		Precision:    (0.5 + 1 + 1) / 3,
+		Ceiling:      (0.5 + 1 + 1) / 3,
 		PrecisionAll: (0.5 + 1 + 0 + 1) / 4,
 		Recall:       (0.5 + 1 + 0 + 1) / 4,
 		RecallMicro:  4.0 / 6,
 		ZeroHit:      0.25}
 	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 	if s.Cases != want.Cases || s.Judged != want.Judged || s.WithHits != want.WithHits ||
-		!near(s.Precision, want.Precision) || !near(s.PrecisionAll, want.PrecisionAll) || !near(s.Recall, want.Recall) ||
+		!near(s.Precision, want.Precision) || !near(s.Ceiling, want.Ceiling) || !near(s.PrecisionAll, want.PrecisionAll) || !near(s.Recall, want.Recall) ||
 		!near(s.RecallMicro, want.RecallMicro) || !near(s.ZeroHit, want.ZeroHit) {
 		t.Fatalf("summary = %+v, want %+v", s, want)
 	}
@@ -189,6 +190,42 @@ func TestRunAndSummarise(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), fixedSystem{"pain": {Total: 1, IDs: []string{"nope"}}}, c, qs[:1], []Place{paris}, 30, now); err == nil {
 		t.Error("an unknown hit id must be an error")
+	}
+}
+
+func TestCeiling(t *testing.T) {
+	q := Query{Text: "pain", Families: []string{"boulangerie"}}
+	top := func(good, n int) []string {
+		var fs []string
+		for i := range n {
+			f := "banque"
+			if i >= n-good {
+				f = "boulangerie" // the good ones last: precision is low, the ceiling not
+			}
+			fs = append(fs, f)
+		}
+		return fs
+	}
+	tests := []struct {
+		name          string
+		c             Case
+		prec, ceiling float64
+	}{
+		{"good hits ranked last", Case{Query: q, Top: top(3, 10), Relevant: 7}, 0.3, 0.7},
+		{"more good hits than the page", Case{Query: q, Top: top(2, 10), Relevant: 40}, 0.2, 1},
+		{"short list", Case{Query: q, Top: top(1, 4), Relevant: 1}, 0.25, 0.25},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, _ := tc.c.Precision()
+			ceil, ok := tc.c.Ceiling()
+			if !ok || math.Abs(p-tc.prec) > 1e-9 || math.Abs(ceil-tc.ceiling) > 1e-9 {
+				t.Fatalf("precision %v ceiling %v (ok %v), want %v and %v", p, ceil, ok, tc.prec, tc.ceiling)
+			}
+		})
+	}
+	if _, ok := (Case{Query: q}).Ceiling(); ok {
+		t.Error("no hit: the ceiling must not count")
 	}
 }
 

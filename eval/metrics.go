@@ -41,6 +41,9 @@ type Case struct {
 	// Found counts the returned hits of the expected families among the
 	// offers of the area (a remote offer the baseline returns is not one).
 	Found int
+	// Relevant counts the returned hits of the expected families, in the
+	// area or not, for Ceiling.
+	Relevant int
 }
 
 // Precision returns the share of the first TopN hits of an expected family;
@@ -56,6 +59,18 @@ func (c Case) Precision() (p float64, ok bool) {
 		}
 	}
 	return float64(good) / float64(len(c.Top)), true
+}
+
+// Ceiling returns the precision@10 the best order of the same hits would
+// reach: below 1 when the list holds fewer than TopN hits of the expected
+// families but more hits than that. It tells ranking faults (precision
+// under ceiling) from matching ones (a low ceiling). ok is false when
+// there is no hit.
+func (c Case) Ceiling() (p float64, ok bool) {
+	if len(c.Top) == 0 {
+		return 0, false
+	}
+	return float64(min(len(c.Top), c.Relevant)) / float64(len(c.Top)), true
 }
 
 // Recall returns Found ÷ Truth; ok is false when the area holds no
@@ -89,8 +104,11 @@ func Score(ctx context.Context, s System, c *Corpus, q Query, p Place, radiusKm 
 		if i < TopN {
 			cs.Top = append(cs.Top, f)
 		}
-		if q.Wants(f) && area.In[id] {
-			cs.Found++
+		if q.Wants(f) {
+			cs.Relevant++
+			if area.In[id] {
+				cs.Found++
+			}
 		}
 	}
 	return cs, nil
@@ -119,6 +137,7 @@ type Summary struct {
 	Judged    int     // searches whose area holds expected offers
 	WithHits  int     // searches with at least one hit
 	Precision float64 // macro precision@10 over WithHits
+	Ceiling   float64 // macro Case.Ceiling over WithHits
 	// PrecisionAll is macro precision@10 over Judged, a zero-hit search
 	// counting 0: the page a pupil sees, empty or not.
 	PrecisionAll float64
@@ -130,7 +149,7 @@ type Summary struct {
 // Summarise aggregates cases; a filter, when non-nil, keeps only some.
 func Summarise(cases []Case, keep func(Case) bool) Summary {
 	var s Summary
-	var pSum, pAllSum, rSum float64
+	var pSum, ceilSum, pAllSum, rSum float64
 	var found, truth, zero int
 	for _, c := range cases {
 		if keep != nil && !keep(c) {
@@ -140,6 +159,8 @@ func Summarise(cases []Case, keep func(Case) bool) Summary {
 		if p, ok := c.Precision(); ok {
 			s.WithHits++
 			pSum += p
+			ceil, _ := c.Ceiling()
+			ceilSum += ceil
 		}
 		if r, ok := c.Recall(); ok {
 			s.Judged++
@@ -155,6 +176,7 @@ func Summarise(cases []Case, keep func(Case) bool) Summary {
 	}
 	if s.WithHits > 0 {
 		s.Precision = pSum / float64(s.WithHits)
+		s.Ceiling = ceilSum / float64(s.WithHits)
 	}
 	if s.Judged > 0 {
 		s.Recall = rSum / float64(s.Judged)
