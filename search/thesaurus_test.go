@@ -100,6 +100,8 @@ func TestExpand(t *testing.T) {
 		{"serveuse", []string{"service en salle"}, []string{"salle"}, "Hôtellerie, restauration"},
 		{"musée", []string{"œuvres d'art"}, []string{"œuvres"}, "Culture et patrimoine"},
 		{"médecin", []string{"soins"}, []string{"clinique"}, "Médical"},
+		// …but a pupil who types "clinique" still reaches the hospitals.
+		{"clinique", []string{"hôpital", "soins"}, nil, "Médical"},
 		{"foot", []string{"entraînement sportif"}, []string{"entraînement"}, "Sport"},
 		{"mécanicien", []string{"entretien des véhicules"}, []string{"véhicules"}, "Automobile"},
 		{"maison à vendre", []string{"agence immobilière"}, []string{"commerce", "vente"}, "Immobilier, transactions immobilières"},
