@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"math/bits"
+	"slices"
 
 	"github.com/stageindex/stageindex"
 )
@@ -69,9 +70,10 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 const distanceDamping = 10
 
 // textMatches gathers the keyword matches from the shards the search area
-// touches, one (cached, shared: read-only) list per shard. Typo tolerance is
-// tried only when no offer there matches literally or through the
-// thesaurus, so a typo never hides a real word.
+// touches, one (cached, shared: read-only) list per shard, in phases: loose
+// thesaurus associations only when nothing in the area matches closer, typo
+// tolerance only when nothing matches at all, so that a typo never hides a
+// real word and a neighbouring trade never crowds out the one asked for.
 func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]match, error) {
 	var shards []*shard
 	if f.center != nil && f.remote == stageindex.RemoteExclude {
@@ -82,29 +84,68 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]
 		}
 	}
 	all := make([][]match, 0, len(shards))
-	for _, fuzzy := range []bool{false, true} {
-		if fuzzy {
+	var seen map[int32]bool // slots of the earlier phases, once a later one runs
+	for _, ph := range []phase{phaseClose, phaseLoose, phaseFuzzy} {
+		if ph == phaseFuzzy {
 			ix.correctTypos(p)
 		}
-		n := 0
+		if len(all) > 0 {
+			seen = map[int32]bool{}
+			for _, ms := range all {
+				for _, m := range ms {
+					seen[m.slot] = true
+				}
+			}
+		}
 		for _, s := range shards {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			ms, err := ix.shardMatches(s, p, fuzzy)
+			ms, err := ix.shardMatches(s, p, ph)
 			if err != nil {
 				return nil, err
 			}
+			if seen != nil {
+				// An offer already matched keeps its earlier, better tier.
+				ms = slices.DeleteFunc(slices.Clone(ms), func(m match) bool { return seen[m.slot] })
+			}
 			if len(ms) > 0 {
 				all = append(all, ms)
-				n += len(ms)
 			}
 		}
-		if n > 0 {
+		if ix.anyInArea(all, f, ph == phaseClose) {
 			break
 		}
 	}
 	return all, nil
+}
+
+// anyInArea reports whether a match is a searchable offer in the search
+// area (shards are chosen by bounding box, so their matches may lie
+// outside). The faceted filters do not count: facets ignore them one at a
+// time, so the matches must not depend on them.
+//
+// With strong, only a match in the title or through a close thesaurus
+// expansion counts: a word met in some description ("enfants" in a
+// library's "animation lecture pour les enfants") is not the trade the
+// pupil asked for, and must not keep its loose associations (schools,
+// crèches) from being searched.
+func (ix *Index) anyInArea(lists [][]match, f *filters, strong bool) bool {
+	for _, ms := range lists {
+		for _, m := range ms {
+			if strong && m.tier != tierThesaurus && m.tier < tierTitle {
+				continue
+			}
+			h := &ix.hot[m.slot]
+			if !h.has(flagLive) || !h.searchable(f.now) {
+				continue
+			}
+			if _, ok := f.place(h, ix.docs[m.slot]); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // facetCounter counts facet values. An offer failing no faceted filter counts

@@ -187,7 +187,8 @@ func TestTitleForIndex(t *testing.T) {
 }
 
 // TestSectorIsNotALiteralMatch: the bank's sector name must not make an
-// insurer a literal match for "banque".
+// insurer a literal match for "banque". The insurer is a loose association
+// of "banque" (a neighbouring field): it shows only where no bank does.
 func TestSectorIsNotALiteralMatch(t *testing.T) {
 	ix, err := New(Config{Now: func() time.Time { return testNow }})
 	if err != nil {
@@ -196,16 +197,94 @@ func TestSectorIsNotALiteralMatch(t *testing.T) {
 	defer ix.Close()
 	offers := []stageindex.Offer{
 		offer("insurer", "MACIF - Banque et assurance - Accueil des assurés", "Contrats et sinistres.", sector("Banque et assurance")),
-		offer("bank", "Crédit Mutuel - Banque et assurance - Conseiller en agence", "Découvrir la banque de détail.", sector("Banque et assurance"), at(plerin, "22190", "Plérin", "22")),
+		offer("bank", "Crédit Mutuel - Banque et assurance - La banque de détail", "Accueil des clients en agence.", sector("Banque et assurance"), at(plerin, "22190", "Plérin", "22")),
 	}
 	if err := ix.Apply(context.Background(), offers, nil); err != nil {
 		t.Fatal(err)
 	}
-	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "banque", Center: &stBrieuc, RadiusKm: 10})
+	tests := []struct {
+		name   string
+		radius float64
+		want   []string
+	}{
+		{"a bank in the area", 10, []string{"bank"}},
+		{"no bank in the area", 1, []string{"insurer"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "banque", Center: &stBrieuc, RadiusKm: tc.radius})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Hits); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestThesaurusStaysInItsSectors: an offer reached through a thesaurus
+// expansion must be in a sector of the field the query names; the same
+// offer still matches a query that names its words literally.
+func TestThesaurusStaysInItsSectors(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(res.Hits); !slices.Equal(got, []string{"bank", "insurer"}) {
-		t.Fatalf("got %v: the bank 2 km away must come before the insurer next door", got)
+	defer ix.Close()
+	offers := []stageindex.Offer{
+		offer("library", "Médiathèque municipale", "Ranger les livres et découvrir le catalogue informatique.", sector("Édition, librairie, bibliothèque")),
+		offer("it", "Informatique et réseaux en entreprise", "Installer des postes et un serveur.", sector("Informatique et réseaux")),
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"ordinateur", []string{"it"}},                        // thesaurus only: the library is out of the field's sectors
+		{"informatique", []string{"it", "library"}},           // typed: both match literally, the title first
+		{"catalogue informatique", []string{"library", "it"}}, // literal whatever the sector, then the field
+	}
+	for _, tc := range tests {
+		t.Run(tc.q, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: tc.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Hits); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLooseAssociationsAfterWeakMatches: "enfants" met only in descriptions
+// (a library's reading hour) does not stop the loose associations (schools)
+// from being searched, and an offer matched both ways is one hit, at its
+// better tier.
+func TestLooseAssociationsAfterWeakMatches(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	offers := []stageindex.Offer{
+		offer("library", "Médiathèque municipale", "Préparer une animation lecture pour les enfants.", sector("Édition, librairie, bibliothèque")),
+		offer("school", "École élémentaire Jules Ferry", "Aider le professeur des écoles en classe avec les enfants.", sector("Enseignement")),
+		offer("other-school", "École primaire du bourg", "Observer une classe de CP.", sector("Enseignement")),
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "enfants"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ids(res.Hits)
+	slices.Sort(got)
+	if want := []string{"library", "other-school", "school"}; !slices.Equal(got, want) || res.Total != len(want) {
+		t.Fatalf("got %v (total %d), want each of %v once", got, res.Total, want)
 	}
 }

@@ -194,6 +194,25 @@ func (t *Thesaurus) Sectors(q string) []string {
 	return out
 }
 
+// LinkedSectors returns the sectors of the fields that the fields q names
+// link to (`see`), those of Sectors(q) left out: loose associations reach
+// offers there.
+func (t *Thesaurus) LinkedSectors(q string) []string {
+	matches, _ := t.match(q)
+	own := t.Sectors(q)
+	var out []string
+	for _, e := range matches {
+		for _, l := range t.fields[e.field].see {
+			for _, s := range t.fields[t.byName[l.target]].sectors {
+				if !slices.Contains(own, s) && !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Terms returns every field, job and word of the thesaurus (offer vocabulary
 // last, with popularity 0), each text once. The slice is a copy.
 func (t *Thesaurus) Terms() []Term {

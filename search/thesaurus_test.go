@@ -404,3 +404,33 @@ func TestBenchCorpusRecall(t *testing.T) {
 		t.Errorf("recall %.3f (want ≥ 0.9), precision %.3f (want ≥ 0.55)", recall/n, precision/n)
 	}
 }
+
+func TestLinkedSectors(t *testing.T) {
+	th, err := LoadThesaurus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		q         string
+		want, not []string
+	}{
+		{"guide", []string{"Culture et patrimoine"}, []string{"Tourisme"}},                       // tourisme links to musée
+		{"banquier", nil, []string{"Banque et assurance"}},                                       // assurance shares the bank's own sector
+		{"xyzzy", nil, []string{"Tourisme", "Culture et patrimoine", "Administration publique"}}, // names no field
+	}
+	for _, tc := range tests {
+		t.Run(tc.q, func(t *testing.T) {
+			got := th.LinkedSectors(tc.q)
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("LinkedSectors(%q) = %q, lacks %q", tc.q, got, w)
+				}
+			}
+			for _, n := range tc.not {
+				if slices.Contains(got, n) {
+					t.Errorf("LinkedSectors(%q) = %q, has %q", tc.q, got, n)
+				}
+			}
+		})
+	}
+}
