@@ -27,6 +27,13 @@ func keyOf(s string) prefixKey {
 		}
 		return k
 	}
+	return keyOfRunes(s)
+}
+
+// keyOfRunes is keyOf folding rune by rune: for short words and those
+// whose first three characters are not all ASCII.
+func keyOfRunes(s string) prefixKey {
+	var k prefixKey
 	i := 0
 	for _, r := range s {
 		if i == len(k) {
