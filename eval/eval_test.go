@@ -48,30 +48,36 @@ func TestParseQueries(t *testing.T) {
 
 // TestQueriesFile checks the committed labels: valid, numerous, and
 // covering every family and kind, so that no family escapes evaluation.
+// TestQueriesFile checks both label files: the tuning set and the held-out
+// set written blind (docs/relevance.md).
 func TestQueriesFile(t *testing.T) {
-	qs, err := LoadQueries("queries.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(qs) < 150 {
-		t.Errorf("%d queries, want at least 150", len(qs))
-	}
-	fams, kinds := map[string]bool{}, map[string]bool{}
-	for _, q := range qs {
-		kinds[q.Kind] = true
-		for _, f := range q.Families {
-			fams[f] = true
-		}
-	}
-	for _, f := range Families {
-		if !fams[f] {
-			t.Errorf("no query expects family %s", f)
-		}
-	}
-	for _, k := range Kinds {
-		if !kinds[k] {
-			t.Errorf("no query of kind %s", k)
-		}
+	for _, file := range []string{"queries.tsv", "queries-heldout.tsv"} {
+		t.Run(file, func(t *testing.T) {
+			qs, err := LoadQueries(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(qs) < 150 {
+				t.Errorf("%d queries, want at least 150", len(qs))
+			}
+			fams, kinds := map[string]bool{}, map[string]bool{}
+			for _, q := range qs {
+				kinds[q.Kind] = true
+				for _, f := range q.Families {
+					fams[f] = true
+				}
+			}
+			for _, f := range Families {
+				if !fams[f] {
+					t.Errorf("no query expects family %s", f)
+				}
+			}
+			for _, k := range Kinds {
+				if !kinds[k] {
+					t.Errorf("no query of kind %s", k)
+				}
+			}
+		})
 	}
 }
 

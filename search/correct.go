@@ -18,8 +18,8 @@ func (ix *Index) correct(q string) string {
 	vocab := ix.thesaurusWords()
 	changed := false
 	for i, w := range words {
-		if _, known := vocab[w]; known {
-			continue
+		if _, known := vocab[w]; known || len(ix.analyze(AnalyzerText, w)) == 0 {
+			continue // a known word, or a stop word ("stage" is not "sage")
 		}
 		budget := fuzziness(w)
 		if budget == 0 {
@@ -32,7 +32,14 @@ func (ix *Index) correct(q string) string {
 				best, bestD = v, d
 			}
 		}
-		if best != "" && bestD <= budget {
+		if (best == "" || bestD >= 2) && len(w) >= 5 {
+			// Misspelt by ear ("informatik"): a word that sounds the same
+			// beats one two edits away ("information").
+			if s := ix.soundsLike(w); s != "" {
+				best = s
+			}
+		}
+		if best != "" {
 			words[i], changed = best, true
 		}
 	}
@@ -42,14 +49,32 @@ func (ix *Index) correct(q string) string {
 	return strings.Join(words, " ")
 }
 
-// thesaurusWords returns the folded single words of the thesaurus terms.
+// soundsLike returns the thesaurus word that sounds like w (phoneticKey),
+// the closest in spelling when several do; "" when none.
+func (ix *Index) soundsLike(w string) string {
+	ix.thesaurusWords()
+	best, bestD := "", 0
+	for _, v := range ix.thesSounds[phoneticKey(w)] {
+		d := stageindex.EditDistance(w, v, len(w)+len(v))
+		if best == "" || d < bestD || (d == bestD && v < best) {
+			best, bestD = v, d
+		}
+	}
+	return best
+}
+
+// thesaurusWords returns the folded single words of the thesaurus terms,
+// and fills ix.thesSounds along.
 func (ix *Index) thesaurusWords() map[string]struct{} {
 	ix.vocabOnce.Do(func() {
 		ix.thesWords = map[string]struct{}{}
+		ix.thesSounds = map[string][]string{}
 		for _, t := range ix.thes.Terms() {
 			for _, w := range strings.Fields(stageindex.Fold(t.Text)) {
-				if len(w) >= 3 {
+				if _, seen := ix.thesWords[w]; len(w) >= 3 && !seen {
 					ix.thesWords[w] = struct{}{}
+					k := phoneticKey(w)
+					ix.thesSounds[k] = append(ix.thesSounds[k], w)
 				}
 			}
 		}

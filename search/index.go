@@ -51,6 +51,7 @@ type Index struct {
 	sectorKeys map[string]string
 	vocabOnce  sync.Once
 	thesWords  map[string]struct{} // folded thesaurus words, for typo correction
+	thesSounds map[string][]string // the same by phoneticKey
 
 	applyMu sync.Mutex // serialises writers
 	mu      sync.RWMutex

@@ -1,0 +1,59 @@
+package search
+
+import "testing"
+
+func TestPhoneticKey(t *testing.T) {
+	tests := []struct {
+		typed, word string
+		same        bool
+	}{
+		{"informatik", "informatique", true},
+		{"electronik", "electronique", true},
+		{"militere", "militaire", true},
+		{"flerist", "fleuriste", true},
+		{"farmacie", "pharmacie", true},
+		{"boucher", "bouchez", true},
+		{"bouchere", "bouchaire", true},
+		{"chimie", "kimie", false},      // ch is not k
+		{"plonbier", "plombier", false}, // one edit: typo tolerance's job, not this
+		{"banque", "blanque", false},
+		{"police", "polisse", true},
+		{"garage", "garace", false},
+		{"vente", "verte", false},
+		{"coiffeur", "coiffure", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.typed+"/"+tc.word, func(t *testing.T) {
+			a, b := phoneticKey(tc.typed), phoneticKey(tc.word)
+			if (a == b) != tc.same {
+				t.Fatalf("phoneticKey(%q) = %q, phoneticKey(%q) = %q; same sound: %v", tc.typed, a, tc.word, b, tc.same)
+			}
+		})
+	}
+}
+
+// TestCorrectByEar: words misspelt past two edits are corrected to the
+// thesaurus word that sounds the same; known words and nonsense are left.
+func TestCorrectByEar(t *testing.T) {
+	ix, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	tests := []struct{ q, want string }{
+		{"informatik", "informatique"},
+		{"electronik", "electronique"},
+		{"militere", "militaire"},
+		{"stage informatik", "stage informatique"},
+		{"veterinere", "veterinaire"}, // two edits: typo tolerance already
+		{"informatique", ""},          // known: nothing to correct
+		{"zzkrpt", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.q, func(t *testing.T) {
+			if got := ix.correct(tc.q); got != tc.want {
+				t.Fatalf("correct(%q) = %q, want %q", tc.q, got, tc.want)
+			}
+		})
+	}
+}
