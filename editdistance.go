@@ -9,8 +9,13 @@ func EditDistance(a, b string, limit int) int {
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	// Words fit the stack buffers; longer strings get the heap.
+	var bufP, bufC [48]int
+	prev, cur := bufP[:0], bufC[:0]
+	if len(b)+1 > len(bufP) {
+		prev, cur = make([]int, 0, len(b)+1), make([]int, 0, len(b)+1)
+	}
+	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}

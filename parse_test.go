@@ -201,6 +201,9 @@ func TestEditDistance(t *testing.T) {
 		{"carrefour", "informatique", 2, 3},
 		{"", "abc", 5, 3},
 		{"abc", "", 1, 2},
+		// Longer than the stack buffers: the heap path.
+		{strings.Repeat("ab", 40) + "x", strings.Repeat("ab", 40) + "y", 2, 1},
+		{strings.Repeat("é", 30), strings.Repeat("e", 30), 100, 60},
 	}
 	for _, tc := range tests {
 		if got := EditDistance(tc.a, tc.b, tc.limit); got != tc.want {

@@ -26,10 +26,14 @@ func (ix *Index) correct(q string) string {
 			continue
 		}
 		best, bestD := "", budget+1
-		for v := range vocab {
-			d := stageindex.EditDistance(w, v, budget)
-			if d <= budget && (d < bestD || (d == bestD && v < best)) {
-				best, bestD = v, d
+		// Only words within budget bytes of w's length can be within
+		// budget edits of it.
+		for n := max(len(w)-budget, 0); n <= len(w)+budget && n < len(ix.thesByLen); n++ {
+			for _, v := range ix.thesByLen[n] {
+				d := stageindex.EditDistance(w, v, budget)
+				if d <= budget && (d < bestD || (d == bestD && v < best)) {
+					best, bestD = v, d
+				}
 			}
 		}
 		if (best == "" || bestD >= 2) && len(w) >= 5 {
@@ -75,6 +79,10 @@ func (ix *Index) thesaurusWords() map[string]struct{} {
 					ix.thesWords[w] = struct{}{}
 					k := phoneticKey(w)
 					ix.thesSounds[k] = append(ix.thesSounds[k], w)
+					for len(ix.thesByLen) <= len(w) {
+						ix.thesByLen = append(ix.thesByLen, nil)
+					}
+					ix.thesByLen[len(w)] = append(ix.thesByLen[len(w)], w)
 				}
 			}
 		}

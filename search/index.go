@@ -44,6 +44,8 @@ type Index struct {
 	thes    *Thesaurus
 	cache   *textCache
 	plans   *planCache
+	// corrections caches correct's answers by query text.
+	corrections *stringCache
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
@@ -52,6 +54,7 @@ type Index struct {
 	vocabOnce  sync.Once
 	thesWords  map[string]struct{} // folded thesaurus words, for typo correction
 	thesSounds map[string][]string // the same by phoneticKey
+	thesByLen  [][]string          // the same by length in bytes
 
 	applyMu sync.Mutex // serialises writers
 	mu      sync.RWMutex
@@ -106,7 +109,7 @@ func newIndex(cfg Config) (*Index, error) {
 		cfg.Now = time.Now
 	}
 	ix := &Index{
-		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(100000), plans: newPlanCache(10000),
+		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(100000), plans: newPlanCache(10000), corrections: newStringCache(10000),
 		byID: map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))

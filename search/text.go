@@ -131,7 +131,12 @@ func (ix *Index) correctTypos(p *textPlan) {
 		return
 	}
 	p.triedCorrection = true
-	c := ix.correct(p.q)
+	c, ok := ix.corrections.get(p.q)
+	if !ok {
+		// The correction scans the thesaurus vocabulary: once per text.
+		c = ix.correct(p.q)
+		ix.corrections.put(p.q, c)
+	}
 	if c == "" {
 		return
 	}
@@ -182,6 +187,32 @@ func (c *planCache) put(q string, p *textPlan) {
 		clear(c.m)
 	}
 	c.m[q] = p
+}
+
+// stringCache keeps typo corrections by query text; like plans, they
+// depend only on the thesaurus.
+type stringCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]string
+}
+
+func newStringCache(max int) *stringCache { return &stringCache{max: max, m: map[string]string{}} }
+
+func (c *stringCache) get(k string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *stringCache) put(k, v string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[k] = v
 }
 
 // match is one offer matching a keyword query in a shard.
