@@ -48,10 +48,10 @@ func TestParseQueries(t *testing.T) {
 
 // TestQueriesFile checks the committed labels: valid, numerous, and
 // covering every family and kind, so that no family escapes evaluation.
-// TestQueriesFile checks both label files: the tuning set and the held-out
-// set written blind (docs/relevance.md).
+// TestQueriesFile checks the label files: the tuning set and the two sets
+// written blind (docs/relevance.md).
 func TestQueriesFile(t *testing.T) {
-	for _, file := range []string{"queries.tsv", "queries-heldout.tsv"} {
+	for _, file := range []string{"queries.tsv", "queries-heldout.tsv", "queries-blind2.tsv"} {
 		t.Run(file, func(t *testing.T) {
 			qs, err := LoadQueries(file)
 			if err != nil {
