@@ -42,10 +42,10 @@ type Index struct {
 	cfg     Config
 	mapping *mapping.IndexMappingImpl
 	thes    *Thesaurus
-	cache   *textCache
-	plans   *planCache
+	cache   *boundedCache[cacheKey, []match]
+	plans   *boundedCache[string, *textPlan] // a nil plan: q has no searchable word
 	// corrections caches correct's answers by query text.
-	corrections *stringCache
+	corrections *boundedCache[string, string]
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
@@ -109,7 +109,7 @@ func newIndex(cfg Config) (*Index, error) {
 		cfg.Now = time.Now
 	}
 	ix := &Index{
-		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newTextCache(100000), plans: newPlanCache(10000), corrections: newStringCache(10000),
+		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newBoundedCache[cacheKey, []match](100000), plans: newBoundedCache[string, *textPlan](10000), corrections: newBoundedCache[string, string](10000),
 		byID: map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))

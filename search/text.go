@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -163,58 +162,6 @@ func (ix *Index) analyze(analyzer, text string) []string {
 	return out
 }
 
-// planCache keeps analysed queries by text. Plans depend only on the
-// analyzers and the thesaurus, fixed for an index's life.
-type planCache struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]*textPlan // a nil plan is cached too: q has no searchable word
-}
-
-func newPlanCache(max int) *planCache { return &planCache{max: max, m: map[string]*textPlan{}} }
-
-func (c *planCache) get(q string) (*textPlan, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.m[q]
-	return p, ok
-}
-
-func (c *planCache) put(q string, p *textPlan) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		clear(c.m)
-	}
-	c.m[q] = p
-}
-
-// stringCache keeps typo corrections by query text; like plans, they
-// depend only on the thesaurus.
-type stringCache struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]string
-}
-
-func newStringCache(max int) *stringCache { return &stringCache{max: max, m: map[string]string{}} }
-
-func (c *stringCache) get(k string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[k]
-	return v, ok
-}
-
-func (c *stringCache) put(k, v string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		clear(c.m)
-	}
-	c.m[k] = v
-}
-
 // match is one offer matching a keyword query in a shard.
 type match struct {
 	slot  int32
@@ -246,33 +193,6 @@ const (
 	// phaseFuzzy: the query with its typos corrected.
 	phaseFuzzy
 )
-
-// textCache keeps recent shard matches. Pupils ask the same few hundred
-// words; a shard's matches stay valid until its next write bumps gen.
-type textCache struct {
-	mu  sync.Mutex
-	max int
-	m   map[cacheKey][]match
-}
-
-func newTextCache(max int) *textCache { return &textCache{max: max, m: map[cacheKey][]match{}} }
-
-func (c *textCache) get(k cacheKey) ([]match, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[k]
-	return v, ok
-}
-
-func (c *textCache) put(k cacheKey, v []match) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		// Dropping everything is crude but bounded, and refilling is cheap.
-		clear(c.m)
-	}
-	c.m[k] = v
-}
 
 // shardMatches returns the offers of s matching p, each at its best tier.
 // The caller holds ix.mu (read) so that slots stay valid.
