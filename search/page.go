@@ -142,8 +142,7 @@ func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra, arena *[]stageindex.Se
 	}
 	if p == nil {
 		h.Excerpt = excerpt(o.Description)
-	}
-	if p != nil {
+	} else {
 		h.Score = float64(k.tier) + math.Min(float64(k.score), 0.999)
 		ex.highlights = stageindex.Highlights{
 			Title:       ix.highlight(o.Title, p, arena),

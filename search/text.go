@@ -37,16 +37,15 @@ type textPlan struct {
 	terms      []string // analysed with AnalyzerText
 	expansions []Expansion
 	sectors    []string
-	// sectorSet holds the indexes in stageindex.Sectors of sectors: an
+	// sectorMask has bit i set for stageindex.Sectors[i] in sectors: an
 	// offer reached through a close expansion must be in one of them, one
-	// reached through a loose association in one of them or of looseSet
-	// (the sectors of linked fields).
-	sectorSet map[int16]bool
-	looseSet  map[int16]bool
-	highlight map[string]bool // analysed terms to mark in highlights
-	corrected *textPlan       // q with typos corrected from the thesaurus; nil if none
-	hlKeys    map[prefixKey]bool
-	hlWords   map[string]bool // words of hits already analysed for highlights
+	// reached through a loose association in one of them or of looseMask
+	// (the sectors of linked fields). Zero when q names no field.
+	sectorMask, looseMask uint64
+	highlight             map[string]bool // analysed terms to mark in highlights
+	corrected             *textPlan       // q with typos corrected from the thesaurus; nil if none
+	hlKeys                map[prefixKey]bool
+	hlWords               map[string]bool // words of hits already analysed for highlights
 	// sectorNamed is the sector q names exactly ("tourisme", "sécurité"):
 	// its offers then match literally, although the sector is not in _all.
 	sectorNamed string
@@ -85,14 +84,12 @@ func (ix *Index) analyzePlan(q string) *textPlan {
 	p.sectorNamed = ix.sectorKeys[stageindex.Fold(q)]
 	if len(p.sectors) > 0 {
 		linked := ix.thes.LinkedSectors(q)
-		p.sectorSet = make(map[int16]bool, len(p.sectors))
-		p.looseSet = make(map[int16]bool, len(linked))
 		for i, name := range stageindex.Sectors {
 			if slices.Contains(p.sectors, name) {
-				p.sectorSet[int16(i)] = true
+				p.sectorMask |= 1 << i
 			}
 			if slices.Contains(linked, name) {
-				p.looseSet[int16(i)] = true
+				p.looseMask |= 1 << i
 			}
 		}
 	}
@@ -120,7 +117,14 @@ func (ix *Index) analyzePlan(q string) *textPlan {
 // anyway when the pupil typed the word itself. Measured on the evaluation
 // set: +3 points of precision@10 for −0.3 of recall.
 func (p *textPlan) inSectors(sector int16, loose bool) bool {
-	return p.sectorSet == nil || sector < 0 || p.sectorSet[sector] || loose && p.looseSet[sector]
+	if p.sectorMask == 0 || sector < 0 {
+		return true
+	}
+	allowed := p.sectorMask
+	if loose {
+		allowed |= p.looseMask
+	}
+	return allowed&(1<<sector) != 0
 }
 
 // correctTypos sets p.corrected, once the query has found nothing as typed:

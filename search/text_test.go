@@ -3,6 +3,8 @@ package search
 import (
 	"testing"
 	"time"
+
+	"github.com/stageindex/stageindex"
 )
 
 // TestPlanCacheIsolatesSearches: plans are cached by text, and a search that
@@ -60,5 +62,13 @@ func TestKeyOf(t *testing.T) {
 				t.Fatalf("keyOf(%q) = %q, want %q", w, string(got[:]), string(want[:]))
 			}
 		})
+	}
+}
+
+// TestSectorsFitTheMask: textPlan keeps the sectors a query names as bits of
+// a uint64.
+func TestSectorsFitTheMask(t *testing.T) {
+	if n := len(stageindex.Sectors); n > 64 {
+		t.Fatalf("%d sectors do not fit textPlan.sectorMask", n)
 	}
 }
