@@ -17,12 +17,45 @@ const (
 	EINTERNAL    ErrorCode = "internal"    // 500
 )
 
+// ParamCode is the stable, machine-readable reason a parameter was refused,
+// so that clients (our page and widget included) can write their own words
+// whatever the language of Message.
+type ParamCode string
+
+// Parameter error codes. They are part of the API contract: add new ones,
+// never rename one.
+const (
+	CodeRequired       ParamCode = "required"        // needed with another parameter (lat without lng)
+	CodeRepeated       ParamCode = "repeated"        // a single-valued parameter given twice
+	CodeInvalidUTF8    ParamCode = "invalid_utf8"    // not valid UTF-8
+	CodeTooManyValues  ParamCode = "too_many_values" // a repeatable parameter given too often
+	CodeNotANumber     ParamCode = "not_a_number"    // lat, lng, radius_km
+	CodeNotAnInteger   ParamCode = "not_an_integer"  // page, per_page, limit
+	CodeNotABoolean    ParamCode = "not_a_boolean"   // is_public, accessible
+	CodeOutOfRange     ParamCode = "out_of_range"    // a number outside its bounds
+	CodeNotOneOf       ParamCode = "not_one_of"      // an enumerated value (track, remote, sort, format)
+	CodeTooLong        ParamCode = "too_long"        // q, where, caller, id
+	CodeTooShort       ParamCode = "too_short"       // autocomplete q under 2 characters
+	CodeConflict       ParamCode = "conflict"        // where together with lat and lng
+	CodeUnknownPlace   ParamCode = "unknown_place"   // where names no known place
+	CodeAmbiguousPlace ParamCode = "ambiguous_place" // where names several places: see candidates
+	CodeUnknownSector  ParamCode = "unknown_sector"  // not one of Sectors
+	CodeInvalidWeek    ParamCode = "invalid_week"    // not an ISO week such as 2027-W05
+	CodeInvalidDept    ParamCode = "invalid_department"
+	CodeInvalidROME    ParamCode = "invalid_rome" // not a ROME fiche, domaine or grand domaine code
+	CodeNeedsPlace     ParamCode = "needs_place"  // sort=distance without a place
+	CodeTooDeep        ParamCode = "too_deep"     // page × per_page beyond MaxResultDepth
+	CodeInvalidID      ParamCode = "invalid_id"   // an offer id that cannot exist
+	CodeInvalid        ParamCode = "invalid"      // any other refusal
+)
+
 // ParamError is one bad request parameter. Candidates lists close places
 // when the parameter named a place that is unknown or ambiguous.
 type ParamError struct {
-	Param      string  `json:"param"`
-	Message    string  `json:"message"`
-	Candidates []Place `json:"candidates,omitempty"`
+	Param      string    `json:"param"`
+	Code       ParamCode `json:"code"`
+	Message    string    `json:"message"`
+	Candidates []Place   `json:"candidates,omitempty"`
 }
 
 // Error is a domain error carrying a code and, for EINVALID, the parameters

@@ -82,33 +82,34 @@ func TestBadParametersAreProblems(t *testing.T) {
 	tests := []struct {
 		name   string
 		query  string
-		params []string // every parameter the problem must name
+		params []string             // every parameter the problem must name
+		code   stageindex.ParamCode // the code of the first error
 	}{
-		{"radius too large", "radius_km=61&lat=48&lng=2", []string{"radius_km"}},
-		{"radius negative", "radius_km=-1&lat=48&lng=2", []string{"radius_km"}},
-		{"radius not a number", "radius_km=ten&lat=48&lng=2", []string{"radius_km"}},
-		{"radius NaN", "radius_km=NaN&lat=48&lng=2", []string{"radius_km"}},
-		{"lat out of range", "lat=91&lng=2", []string{"lat"}},
-		{"lat without lng", "lat=48", []string{"lng"}},
-		{"where and lat", "where=22000&lat=48&lng=2", []string{"where"}},
-		{"unknown place", "where=zzzzqqqq", []string{"where"}},
-		{"ambiguous place", "where=saint-denis", []string{"where"}},
-		{"bad track", "track=college", []string{"track"}},
-		{"bad sector", "sector=astronautique", []string{"sector"}},
-		{"bad week", "week=2026-W54", []string{"week"}},
-		{"week 53 of a 52-week year", "week=2027-W53", []string{"week"}},
-		{"bad department", "department=20", []string{"department"}},
-		{"bad boolean", "is_public=maybe", []string{"is_public"}},
-		{"bad remote", "remote=sometimes", []string{"remote"}},
-		{"bad sort", "sort=price", []string{"sort"}},
-		{"distance sort without place", "sort=distance", []string{"sort"}},
-		{"page zero", "page=0", []string{"page"}},
-		{"per_page too large", "per_page=101", []string{"per_page"}},
-		{"too deep", "page=501&per_page=20", []string{"page"}},
-		{"q too long", "q=" + strings.Repeat("a", 201), []string{"q"}},
-		{"q twice", "q=a&q=b", []string{"q"}},
-		{"invalid utf-8", "q=%ff%fe", []string{"q"}},
-		{"several at once", "radius_km=100&track=x&per_page=0&lat=48&lng=2", []string{"radius_km", "track", "per_page"}},
+		{"radius too large", "radius_km=61&lat=48&lng=2", []string{"radius_km"}, "out_of_range"},
+		{"radius negative", "radius_km=-1&lat=48&lng=2", []string{"radius_km"}, "out_of_range"},
+		{"radius not a number", "radius_km=ten&lat=48&lng=2", []string{"radius_km"}, "not_a_number"},
+		{"radius NaN", "radius_km=NaN&lat=48&lng=2", []string{"radius_km"}, "not_a_number"},
+		{"lat out of range", "lat=91&lng=2", []string{"lat"}, "out_of_range"},
+		{"lat without lng", "lat=48", []string{"lng"}, "required"},
+		{"where and lat", "where=22000&lat=48&lng=2", []string{"where"}, "conflict"},
+		{"unknown place", "where=zzzzqqqq", []string{"where"}, "unknown_place"},
+		{"ambiguous place", "where=saint-denis", []string{"where"}, "ambiguous_place"},
+		{"bad track", "track=college", []string{"track"}, "not_one_of"},
+		{"bad sector", "sector=astronautique", []string{"sector"}, "unknown_sector"},
+		{"bad week", "week=2026-W54", []string{"week"}, "invalid_week"},
+		{"week 53 of a 52-week year", "week=2027-W53", []string{"week"}, "invalid_week"},
+		{"bad department", "department=20", []string{"department"}, "invalid_department"},
+		{"bad boolean", "is_public=maybe", []string{"is_public"}, "not_a_boolean"},
+		{"bad remote", "remote=sometimes", []string{"remote"}, "not_one_of"},
+		{"bad sort", "sort=price", []string{"sort"}, "not_one_of"},
+		{"distance sort without place", "sort=distance", []string{"sort"}, "needs_place"},
+		{"page zero", "page=0", []string{"page"}, "out_of_range"},
+		{"per_page too large", "per_page=101", []string{"per_page"}, "out_of_range"},
+		{"too deep", "page=501&per_page=20", []string{"page"}, "too_deep"},
+		{"q too long", "q=" + strings.Repeat("a", 201), []string{"q"}, "too_long"},
+		{"q twice", "q=a&q=b", []string{"q"}, "repeated"},
+		{"invalid utf-8", "q=%ff%fe", []string{"q"}, "invalid_utf8"},
+		{"several at once", "radius_km=100&track=x&per_page=0&lat=48&lng=2", []string{"radius_km", "track", "per_page"}, "out_of_range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,9 +124,12 @@ func TestBadParametersAreProblems(t *testing.T) {
 			named := map[string]bool{}
 			for _, e := range p.Errors {
 				named[e.Param] = true
-				if e.Message == "" {
-					t.Errorf("empty message for %s", e.Param)
+				if e.Message == "" || e.Code == "" {
+					t.Errorf("empty message or code for %s: %s", e.Param, body)
 				}
+			}
+			if len(p.Errors) > 0 && p.Errors[0].Code != tc.code {
+				t.Errorf("first error code %q, want %q: %s", p.Errors[0].Code, tc.code, body)
 			}
 			for _, want := range tc.params {
 				if !named[want] {

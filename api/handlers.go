@@ -34,7 +34,7 @@ func (s *Server) getOffer(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if !utf8.ValidString(id) || len(id) > 200 {
 		return &stageindex.Error{Code: stageindex.EINVALID, Message: "invalid id",
-			Params: []stageindex.ParamError{{Param: "id", Message: "must be a valid offer id"}}}
+			Params: []stageindex.ParamError{{Param: "id", Code: stageindex.CodeInvalidID, Message: "must be a valid offer id"}}}
 	}
 	if !s.opts.Searcher.Ready() {
 		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the index is still loading")
@@ -54,9 +54,9 @@ func shortQuery(c *fiber.Ctx) (string, int, error) {
 	limit := a.int("limit", 10, 1, 50)
 	switch n := utf8.RuneCountInString(q); {
 	case n > 100:
-		pe.add("q", "is too long (100 characters at most)")
+		pe.add("q", stageindex.CodeTooLong, "is too long (100 characters at most)")
 	case n < 2 && len(pe) == 0:
-		pe.add("q", "needs at least 2 characters")
+		pe.add("q", stageindex.CodeTooShort, "needs at least 2 characters")
 	}
 	return strings.Map(dropControl, q), limit, pe.err()
 }

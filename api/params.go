@@ -23,8 +23,8 @@ var searchParams = map[string]bool{
 // fixes them all at once.
 type paramErrors []stageindex.ParamError
 
-func (pe *paramErrors) add(param, format string, args ...any) {
-	*pe = append(*pe, stageindex.ParamError{Param: param, Message: fmt.Sprintf(format, args...)})
+func (pe *paramErrors) add(param string, code stageindex.ParamCode, format string, args ...any) {
+	*pe = append(*pe, stageindex.ParamError{Param: param, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 func (pe paramErrors) err() error {
@@ -48,12 +48,12 @@ func (a args) one(name string) (string, bool) {
 		return "", false
 	case 1:
 	default:
-		a.pe.add(name, "must be given once")
+		a.pe.add(name, stageindex.CodeRepeated, "must be given once")
 		return "", false
 	}
 	v := string(vs[0])
 	if !utf8.ValidString(v) {
-		a.pe.add(name, "must be valid UTF-8")
+		a.pe.add(name, stageindex.CodeInvalidUTF8, "must be valid UTF-8")
 		return "", false
 	}
 	return strings.TrimSpace(v), true
@@ -65,7 +65,7 @@ func (a args) many(name string) []string {
 	var out []string
 	for _, v := range a.a.PeekMulti(name) {
 		if !utf8.Valid(v) {
-			a.pe.add(name, "must be valid UTF-8")
+			a.pe.add(name, stageindex.CodeInvalidUTF8, "must be valid UTF-8")
 			continue
 		}
 		for _, s := range strings.Split(string(v), ",") {
@@ -75,7 +75,7 @@ func (a args) many(name string) []string {
 		}
 	}
 	if len(out) > 50 {
-		a.pe.add(name, "at most 50 values")
+		a.pe.add(name, stageindex.CodeTooManyValues, "at most 50 values")
 		return nil
 	}
 	return out
@@ -88,11 +88,11 @@ func (a args) float(name string, min, max float64) (float64, bool) {
 	}
 	f, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		a.pe.add(name, "must be a number")
+		a.pe.add(name, stageindex.CodeNotANumber, "must be a number")
 		return 0, false
 	}
 	if f < min || f > max {
-		a.pe.add(name, "must be between %v and %v", min, max)
+		a.pe.add(name, stageindex.CodeOutOfRange, "must be between %v and %v", min, max)
 		return 0, false
 	}
 	return f, true
@@ -105,11 +105,11 @@ func (a args) int(name string, def, min, max int) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		a.pe.add(name, "must be a whole number")
+		a.pe.add(name, stageindex.CodeNotAnInteger, "must be a whole number")
 		return def
 	}
 	if n < min || n > max {
-		a.pe.add(name, "must be between %d and %d", min, max)
+		a.pe.add(name, stageindex.CodeOutOfRange, "must be between %d and %d", min, max)
 		return def
 	}
 	return n
@@ -126,7 +126,7 @@ func (a args) bool(name string) *bool {
 		b = true
 	case "false", "0", "no", "non":
 	default:
-		a.pe.add(name, "must be true or false")
+		a.pe.add(name, stageindex.CodeNotABoolean, "must be true or false")
 		return nil
 	}
 	return &b
@@ -143,7 +143,7 @@ func oneOf(a args, name string, allowed ...string) string {
 			return s
 		}
 	}
-	a.pe.add(name, "must be one of %s", strings.Join(allowed, ", "))
+	a.pe.add(name, stageindex.CodeNotOneOf, "must be one of %s", strings.Join(allowed, ", "))
 	return ""
 }
 
@@ -156,7 +156,7 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 
 	if q, ok := a.one("q"); ok {
 		if n := utf8.RuneCountInString(q); n > stageindex.MaxQueryLen {
-			pe.add("q", "is %d characters long, the maximum is %d", n, stageindex.MaxQueryLen)
+			pe.add("q", stageindex.CodeTooLong, "is %d characters long, the maximum is %d", n, stageindex.MaxQueryLen)
 		} else {
 			req.Query = strings.Map(dropControl, q)
 		}
@@ -173,17 +173,17 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 	switch {
 	case hasLat != hasLng && len(pe) == 0:
 		if hasLat {
-			pe.add("lng", "is required with lat")
+			pe.add("lng", stageindex.CodeRequired, "is required with lat")
 		} else {
-			pe.add("lat", "is required with lng")
+			pe.add("lat", stageindex.CodeRequired, "is required with lng")
 		}
 	case hasLat && hasLng && hasWhere:
-		pe.add("where", "give either where or lat and lng, not both")
+		pe.add("where", stageindex.CodeConflict, "give either where or lat and lng, not both")
 	case hasLat && hasLng:
 		req.Center = &stageindex.LatLng{Lat: lat, Lng: lng}
 	case hasWhere:
 		if utf8.RuneCountInString(where) > 100 {
-			pe.add("where", "is too long")
+			pe.add("where", stageindex.CodeTooLong, "is too long")
 			break
 		}
 		p, err := places.Resolve(where)
@@ -192,7 +192,7 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 			if asError(err, &e) && len(e.Params) > 0 {
 				pe = append(pe, e.Params...)
 			} else {
-				pe.add("where", "%v", err)
+				pe.add("where", stageindex.CodeUnknownPlace, "%v", err)
 			}
 			break
 		}
@@ -205,19 +205,19 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 		if tr := stageindex.Track(strings.ToLower(t)); stageindex.ValidTrack(tr) {
 			req.Tracks = append(req.Tracks, tr)
 		} else {
-			pe.add("track", "%q is not one of generale, segpa, prepa_metiers", t)
+			pe.add("track", stageindex.CodeNotOneOf, "%q is not one of generale, segpa, prepa_metiers", t)
 		}
 	}
 	for _, s := range a.many("sector") {
 		if c, ok := stageindex.CanonicalSector(s); ok {
 			req.Sectors = append(req.Sectors, c)
 		} else {
-			pe.add("sector", "%q is not a known sector (see /api/v1/stats)", s)
+			pe.add("sector", stageindex.CodeUnknownSector, "%q is not a known sector (see /api/v1/stats)", s)
 		}
 	}
 	for _, w := range a.many("week") {
 		if _, err := stageindex.ParseWeek(strings.ToUpper(w)); err != nil {
-			pe.add("week", "%v", err)
+			pe.add("week", stageindex.CodeInvalidWeek, "%v", err)
 		} else {
 			req.Weeks = append(req.Weeks, strings.ToUpper(w))
 		}
@@ -226,7 +226,7 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 		if d = strings.ToUpper(d); stageindex.ValidDepartment(d) {
 			req.Departments = append(req.Departments, d)
 		} else {
-			pe.add("department", "%q is not a department code like 22, 2A or 974", d)
+			pe.add("department", stageindex.CodeInvalidDept, "%q is not a department code like 22, 2A or 974", d)
 		}
 	}
 	req.IsPublic = a.bool("is_public")
@@ -234,16 +234,16 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 	req.Remote = stageindex.RemoteMode(oneOf(a, "remote", "exclude", "include", "only"))
 	req.Sort = stageindex.SortOrder(oneOf(a, "sort", "relevance", "distance", "date"))
 	if req.Sort == stageindex.SortDistance && req.Center == nil && !hasLat && !hasWhere {
-		pe.add("sort", "distance needs a place: where, or lat and lng")
+		pe.add("sort", stageindex.CodeNeedsPlace, "distance needs a place: where, or lat and lng")
 	}
 	req.Page = a.int("page", 1, 1, stageindex.MaxResultDepth)
 	req.PerPage = a.int("per_page", stageindex.DefaultPerPage, 1, stageindex.MaxPerPage)
 	if req.Page*req.PerPage > stageindex.MaxResultDepth {
-		pe.add("page", "page × per_page must not exceed %d", stageindex.MaxResultDepth)
+		pe.add("page", stageindex.CodeTooDeep, "page × per_page must not exceed %d", stageindex.MaxResultDepth)
 	}
 	caller, _ := a.one("caller")
 	if utf8.RuneCountInString(caller) > 100 {
-		pe.add("caller", "is too long (100 characters at most)")
+		pe.add("caller", stageindex.CodeTooLong, "is too long (100 characters at most)")
 		caller = ""
 	}
 	return req, place, caller, pe.err()

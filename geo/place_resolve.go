@@ -31,29 +31,29 @@ func (g *Gazetteer) Resolve(where string) (stageindex.Place, error) {
 	s := strings.TrimSpace(where)
 	switch {
 	case s == "":
-		return stageindex.Place{}, whereError("must name a town, a postcode or an INSEE code", nil)
+		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, "must name a town, a postcode or an INSEE code", nil)
 	case len(s) > maxWhereLen:
-		return stageindex.Place{}, whereError(fmt.Sprintf("must be at most %d characters", maxWhereLen), nil)
+		return stageindex.Place{}, whereError(stageindex.CodeTooLong, fmt.Sprintf("must be at most %d characters", maxWhereLen), nil)
 	}
 	if up := strings.ToUpper(s); isINSEE(up) {
 		return g.resolveCode(up)
 	}
 	q, ok := g.parseName(s)
 	if !ok {
-		return stageindex.Place{}, whereError(fmt.Sprintf("%q: the part in parentheses is not a department or a postcode", s), nil)
+		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, fmt.Sprintf("%q: the part in parentheses is not a department or a postcode", s), nil)
 	}
 	if q.key == "" {
 		if q.postcode != "" {
 			return g.resolveCode(q.postcode)
 		}
-		return stageindex.Place{}, whereError(fmt.Sprintf("%q names no town", s), nil)
+		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, fmt.Sprintf("%q names no town", s), nil)
 	}
 	if code, isArr := arrondissement(q.key); isArr {
 		if id, found := g.byINSEE[code]; found {
 			return g.place(id, q.postcode), nil
 		}
 		city := strings.Fields(q.key)[0]
-		return stageindex.Place{}, whereError(fmt.Sprintf("%q: no such arrondissement", s), g.complete(city, nil, maxCandidates))
+		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, fmt.Sprintf("%q: no such arrondissement", s), g.complete(city, nil, maxCandidates))
 	}
 	ids := g.lookupName(q)
 	switch {
@@ -62,10 +62,10 @@ func (g *Gazetteer) Resolve(where string) (stageindex.Place, error) {
 	case len(ids) > 1:
 		c := &g.communes[ids[0]]
 		msg := fmt.Sprintf("%q is ambiguous: add the department, e.g. \"%s (%s)\"", s, c.name, c.dept)
-		return stageindex.Place{}, whereError(msg, g.places(ids, maxCandidates))
+		return stageindex.Place{}, whereError(stageindex.CodeAmbiguousPlace, msg, g.places(ids, maxCandidates))
 	}
 	msg := fmt.Sprintf("unknown place %q", s)
-	return stageindex.Place{}, whereError(msg, g.suggest(q, maxCandidates))
+	return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, msg, g.suggest(q, maxCandidates))
 }
 
 // resolveCode resolves a postcode first, then an INSEE code: the two overlap
@@ -88,7 +88,7 @@ func (g *Gazetteer) resolveCode(code string) (stageindex.Place, error) {
 	if isDigits(code) {
 		cands = g.Autocomplete(code[:3], maxCandidates)
 	}
-	return stageindex.Place{}, whereError(fmt.Sprintf("%q is not a known postcode or INSEE code", code), cands)
+	return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, fmt.Sprintf("%q is not a known postcode or INSEE code", code), cands)
 }
 
 // lookupName returns the communes whose name (or, failing that, name without
@@ -152,11 +152,11 @@ func (g *Gazetteer) places(ids []int32, n int) []stageindex.Place {
 	return out
 }
 
-func whereError(msg string, cands []stageindex.Place) error {
+func whereError(code stageindex.ParamCode, msg string, cands []stageindex.Place) error {
 	return &stageindex.Error{
 		Code:    stageindex.EINVALID,
 		Message: "cannot resolve the place",
-		Params:  []stageindex.ParamError{{Param: "where", Message: msg, Candidates: cands}},
+		Params:  []stageindex.ParamError{{Param: "where", Code: code, Message: msg, Candidates: cands}},
 	}
 }
 
