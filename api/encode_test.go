@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -317,4 +318,69 @@ func randomResult(rng *rand.Rand) *stageindex.SearchResult {
 		r.Relaxed = &stageindex.Relaxed{Widened: randomStrings(rng), RadiusKm: randomFloat(rng), Total: rng.Intn(100), Hits: randomHits(rng, 3)}
 	}
 	return r
+}
+
+// fillAll sets every exported field reachable from v to a value that is not
+// its zero (pointers allocated, two elements per slice and map), so that a
+// field added to a result type but not to the hand-written encoder makes
+// TestEncoderCoversEveryField fail, whatever its omitempty tag.
+func fillAll(v reflect.Value, n *int, depth int) {
+	*n++
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(fmt.Sprintf("s%d", *n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(int64(*n))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(uint64(*n))
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(float64(*n) + 0.25)
+	case reflect.Pointer:
+		if depth > 0 {
+			p := reflect.New(v.Type().Elem())
+			fillAll(p.Elem(), n, depth-1)
+			v.Set(p)
+		}
+	case reflect.Slice:
+		if depth > 0 {
+			s := reflect.MakeSlice(v.Type(), 2, 2)
+			for i := range 2 {
+				fillAll(s.Index(i), n, depth-1)
+			}
+			v.Set(s)
+		}
+	case reflect.Map:
+		if depth > 0 {
+			m := reflect.MakeMap(v.Type())
+			for range 2 {
+				k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+				fillAll(k, n, depth-1)
+				fillAll(e, n, depth-1)
+				m.SetMapIndex(k, e)
+			}
+			v.Set(m)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, *n%60, 0, time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fillAll(v.Field(i), n, depth)
+			}
+		}
+	}
+}
+
+// TestEncoderCoversEveryField fills every field of a search result, hits,
+// place, facets and relaxation included, and checks the hand-written
+// encoder against json.Marshal: a field nobody taught it fails here.
+func TestEncoderCoversEveryField(t *testing.T) {
+	var r stageindex.SearchResult
+	n := 0
+	fillAll(reflect.ValueOf(&r).Elem(), &n, 4)
+	assertSameAsJSON(t, &r)
 }
