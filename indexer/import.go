@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -148,49 +149,36 @@ func (c upsertCounts) addTo(rep *ImportReport) {
 // unchanged, so they fire no trigger and log no change; RETURNING yields
 // only rows written, xmax = 0 marking the inserted ones. Rows go in id
 // order so that concurrent imports lock offers in the same order.
-const upsertSQL = `WITH src AS MATERIALIZED (
-	SELECT s.id, s.title, s.description, s.employer_name, s.employer_description,
-		s.sector, s.tracks, s.is_public, s.remote, s.handicap_accessible, s.street,
-		s.zipcode, s.city, s.department, s.latitude, s.longitude, s.weeks,
-		s.max_candidates, s.url, s.published_at
+var upsertSQL = func() string {
+	cols := columnList(func(c column) string { return c.name })
+	data := offerTable[1:] // every column but the id
+	list := func(f func(c column) string) string {
+		parts := make([]string, len(data))
+		for i, c := range data {
+			parts[i] = f(c)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return `WITH src AS MATERIALIZED (
+	SELECT ` + columnList(func(c column) string { return "s." + c.name }) + `
 	FROM import_staging s
 	WHERE s.line BETWEEN $1 AND $2
 		AND NOT EXISTS (SELECT 1 FROM import_staging l WHERE l.id = s.id AND l.line > s.line)
 	ORDER BY s.id
 ), up AS (
-	INSERT INTO offers (id, title, description, employer_name, employer_description,
-		sector, tracks, is_public, remote, handicap_accessible, street,
-		zipcode, city, department, latitude, longitude, weeks,
-		max_candidates, url, published_at)
-	SELECT id, title, description, employer_name, employer_description,
-		sector, tracks, is_public, remote, handicap_accessible, street,
-		zipcode, city, department, latitude, longitude, weeks,
-		max_candidates, url, published_at
+	INSERT INTO offers (` + cols + `)
+	SELECT ` + cols + `
 	FROM src
 	ON CONFLICT (id) DO UPDATE SET
-		title = EXCLUDED.title, description = EXCLUDED.description,
-		employer_name = EXCLUDED.employer_name, employer_description = EXCLUDED.employer_description,
-		sector = EXCLUDED.sector, tracks = EXCLUDED.tracks, is_public = EXCLUDED.is_public,
-		remote = EXCLUDED.remote, handicap_accessible = EXCLUDED.handicap_accessible,
-		street = EXCLUDED.street, zipcode = EXCLUDED.zipcode, city = EXCLUDED.city,
-		department = EXCLUDED.department, latitude = EXCLUDED.latitude,
-		longitude = EXCLUDED.longitude, weeks = EXCLUDED.weeks,
-		max_candidates = EXCLUDED.max_candidates, url = EXCLUDED.url,
-		published_at = EXCLUDED.published_at
-	WHERE (offers.title, offers.description, offers.employer_name, offers.employer_description,
-		offers.sector, offers.tracks, offers.is_public, offers.remote, offers.handicap_accessible,
-		offers.street, offers.zipcode, offers.city, offers.department, offers.latitude,
-		offers.longitude, offers.weeks, offers.max_candidates, offers.url, offers.published_at)
-	IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.description, EXCLUDED.employer_name,
-		EXCLUDED.employer_description, EXCLUDED.sector, EXCLUDED.tracks, EXCLUDED.is_public,
-		EXCLUDED.remote, EXCLUDED.handicap_accessible, EXCLUDED.street, EXCLUDED.zipcode,
-		EXCLUDED.city, EXCLUDED.department, EXCLUDED.latitude, EXCLUDED.longitude,
-		EXCLUDED.weeks, EXCLUDED.max_candidates, EXCLUDED.url, EXCLUDED.published_at)
+		` + list(func(c column) string { return c.name + " = EXCLUDED." + c.name }) + `
+	WHERE (` + list(func(c column) string { return "offers." + c.name }) + `)
+	IS DISTINCT FROM (` + list(func(c column) string { return "EXCLUDED." + c.name }) + `)
 	RETURNING (xmax = 0) AS inserted
 )
 SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted),
 	count(*) FILTER (WHERE NOT inserted)
 FROM up`
+}()
 
 func upsertRange(ctx context.Context, conn *pgx.Conn, first, last int) (upsertCounts, error) {
 	var c upsertCounts

@@ -163,18 +163,3 @@ func probeID(raw []byte) string {
 	}
 	return ""
 }
-
-func hasNUL(o *stageindex.Offer) bool {
-	for _, s := range []string{o.ID, o.Title, o.Description, o.EmployerName,
-		o.EmployerDescription, o.Sector, o.Street, o.Zipcode, o.City, o.Department, o.URL} {
-		if strings.IndexByte(s, 0) >= 0 {
-			return true
-		}
-	}
-	for _, s := range o.Weeks {
-		if strings.IndexByte(s, 0) >= 0 {
-			return true
-		}
-	}
-	return false
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -12,30 +13,13 @@ import (
 // the types of table offers but none of its constraints (ParseOffer has
 // checked the lines; the upsert meets the constraints), plus the line
 // number that orders duplicates and names refused rows.
-const stagingSQL = `DROP TABLE IF EXISTS pg_temp.import_staging;
-CREATE TEMP TABLE import_staging (
-	line integer NOT NULL,
-	id text NOT NULL,
-	title text NOT NULL,
-	description text NOT NULL,
-	employer_name text NOT NULL,
-	employer_description text,
-	sector text,
-	tracks text[] NOT NULL,
-	is_public boolean NOT NULL,
-	remote boolean NOT NULL,
-	handicap_accessible boolean NOT NULL,
-	street text,
-	zipcode text,
-	city text,
-	department text,
-	latitude double precision,
-	longitude double precision,
-	weeks text[] NOT NULL,
-	max_candidates integer NOT NULL,
-	url text,
-	published_at timestamptz
-)`
+var stagingSQL = "DROP TABLE IF EXISTS pg_temp.import_staging;\nCREATE TEMP TABLE import_staging (line integer NOT NULL, " +
+	columnList(func(c column) string {
+		if c.notNull {
+			return c.name + " " + c.typ + " NOT NULL"
+		}
+		return c.name + " " + c.typ
+	}) + ")"
 
 // stagingIndexSQL serves the upsert's "last line of its id" test and its
 // line ranges; ANALYZE gives the planner the table's real size.
@@ -43,10 +27,8 @@ const stagingIndexSQL = `CREATE INDEX ON import_staging (id, line);
 CREATE INDEX ON import_staging (line);
 ANALYZE import_staging`
 
-var stagingColumns = []string{"line", "id", "title", "description", "employer_name",
-	"employer_description", "sector", "tracks", "is_public", "remote",
-	"handicap_accessible", "street", "zipcode", "city", "department", "latitude",
-	"longitude", "weeks", "max_candidates", "url", "published_at"}
+// stagingColumns are the COPY columns: the line number, then offerTable.
+var stagingColumns = append([]string{"line"}, strings.Split(columnList(func(c column) string { return c.name }), ", ")...)
 
 // stage parses r and COPYs every valid line into import_staging while the
 // parser runs ahead in its own goroutine.
@@ -64,27 +46,13 @@ func stage(ctx context.Context, conn *pgx.Conn, r io.Reader, opts ImportOptions)
 		defer close(items)
 		done <- parseInput(pctx, r, opts.MaxRejections, items, res)
 	}()
-	var row [21]any
+	row := make([]any, 0, len(stagingColumns))
 	next := func() ([]any, error) {
 		p, ok := <-items
 		if !ok {
 			return nil, nil
 		}
-		o := &p.offer
-		tracks := make([]string, len(o.Tracks))
-		for i, t := range o.Tracks {
-			tracks[i] = string(t)
-		}
-		weeks := o.Weeks
-		if weeks == nil {
-			weeks = []string{} // NOT NULL: pgx sends a nil slice as NULL
-		}
-		row = [21]any{p.line, o.ID, o.Title, o.Description, o.EmployerName,
-			orNull(o.EmployerDescription), orNull(o.Sector), tracks, o.IsPublic, o.Remote,
-			o.HandicapAccessible, orNull(o.Street), orNull(o.Zipcode), orNull(o.City),
-			orNull(o.Department), o.Latitude, o.Longitude, weeks, o.MaxCandidates,
-			orNull(o.URL), o.PublishedAt}
-		return row[:], nil
+		return offerRow(&p.offer, append(row[:0], p.line)), nil
 	}
 	_, copyErr := conn.CopyFrom(ctx, pgx.Identifier{"import_staging"}, stagingColumns, pgx.CopyFromFunc(next))
 	cancel()
@@ -104,12 +72,4 @@ func stage(ctx context.Context, conn *pgx.Conn, r io.Reader, opts ImportOptions)
 		return res, fmt.Errorf("stage: %w", err)
 	}
 	return res, nil
-}
-
-// orNull maps an absent optional string to NULL, as the table stores it.
-func orNull(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,14 +40,6 @@ type Watermark struct {
 // first statement takes the snapshot every later one reads.
 const watermarkSQL = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
 	coalesce((SELECT max(seq) FROM offer_changes), 0)`
-
-// offerColumns are read in the order scanOffer expects. Optional strings
-// are NULL in the table and "" in stageindex.Offer.
-const offerColumns = `id, title, description, employer_name,
-	coalesce(employer_description, ''), coalesce(sector, ''), tracks,
-	is_public, remote, handicap_accessible, coalesce(street, ''),
-	coalesce(zipcode, ''), coalesce(city, ''), coalesce(department, ''),
-	latitude, longitude, weeks, max_candidates, coalesce(url, ''), published_at`
 
 // LoadOffers calls fn with every offer in the database, published or not
 // (the search core decides with Offer.Searchable), all read in one
@@ -93,33 +84,6 @@ func (s *Store) Get(ctx context.Context, id string) (stageindex.Offer, error) {
 	}
 	if err != nil {
 		return o, fmt.Errorf("indexer: get %q: %w", id, err)
-	}
-	return o, nil
-}
-
-// scanOffer reads one row of offerColumns into an Offer shaped exactly as
-// stageindex.ParseOffer returns it: nil Weeks when none, UTC times.
-func scanOffer(row pgx.Row) (stageindex.Offer, error) {
-	var o stageindex.Offer
-	var tracks []string
-	err := row.Scan(&o.ID, &o.Title, &o.Description, &o.EmployerName,
-		&o.EmployerDescription, &o.Sector, &tracks,
-		&o.IsPublic, &o.Remote, &o.HandicapAccessible, &o.Street,
-		&o.Zipcode, &o.City, &o.Department,
-		&o.Latitude, &o.Longitude, &o.Weeks, &o.MaxCandidates, &o.URL, &o.PublishedAt)
-	if err != nil {
-		return stageindex.Offer{}, err
-	}
-	o.Tracks = make([]stageindex.Track, len(tracks))
-	for i, t := range tracks {
-		o.Tracks[i] = stageindex.Track(t)
-	}
-	if len(o.Weeks) == 0 {
-		o.Weeks = nil
-	}
-	if o.PublishedAt != nil {
-		t := o.PublishedAt.In(time.UTC)
-		o.PublishedAt = &t
 	}
 	return o, nil
 }
