@@ -3,10 +3,7 @@
 // error codes. It imports nothing of ours so that every layer can depend on it.
 package stageindex
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // Track is a school track a pupil of troisième follows.
 type Track string
@@ -151,41 +148,4 @@ func CanonicalSector(s string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// Fold lowercases s, strips French diacritics and collapses runs of spaces,
-// hyphens and apostrophes into one space. It is the key used to compare
-// names typed by people (sectors, towns).
-func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := true
-	for _, r := range strings.ToLower(s) {
-		if f, ok := foldMap[r]; ok {
-			b.WriteString(f)
-			space = false
-			continue
-		}
-		switch r {
-		case ' ', '-', '\'', '’', '\t', '_', '\n':
-			if !space {
-				b.WriteByte(' ')
-				space = true
-			}
-			continue
-		}
-		b.WriteRune(r)
-		space = false
-	}
-	return strings.TrimRight(b.String(), " ")
-}
-
-var foldMap = map[rune]string{
-	'à': "a", 'â': "a", 'ä': "a", 'á': "a", 'ã': "a",
-	'ç': "c",
-	'é': "e", 'è': "e", 'ê': "e", 'ë': "e",
-	'î': "i", 'ï': "i", 'í': "i", 'ì': "i",
-	'ô': "o", 'ö': "o", 'ó': "o", 'ò': "o",
-	'ù': "u", 'û': "u", 'ü': "u", 'ú': "u",
-	'ÿ': "y", 'ñ': "n", 'œ': "oe", 'æ': "ae",
 }

@@ -5,10 +5,12 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stageindex/stageindex"
 )
 
 // normKey is the comparison key of a place name: lower case, French
-// diacritics and ligatures folded (as stageindex.Fold does), every run of
+// diacritics and ligatures folded (stageindex.FoldRune), every run of
 // other characters (hyphens, apostrophes, dots, parentheses) one space, and
 // the abbreviations St, Ste, Sts, Stes spelled out. It is on the load path
 // of 35,000 names, hence the ASCII fast path.
@@ -33,7 +35,7 @@ func normKey(s string) string {
 			sep()
 		default:
 			r = unicode.ToLower(r)
-			if f, ok := foldRune(r); ok {
+			if f, ok := stageindex.FoldRune(r); ok {
 				b = append(b, f...)
 				space = false
 			} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -63,34 +65,6 @@ func normKey(s string) string {
 		return k
 	}
 	return strings.Join(words, " ")
-}
-
-// foldRune folds the lower-case letters with diacritics used in French
-// place names (and a few more) to ASCII.
-func foldRune(r rune) (string, bool) {
-	switch r {
-	case 'à', 'â', 'ä', 'á', 'ã', 'å':
-		return "a", true
-	case 'ç':
-		return "c", true
-	case 'é', 'è', 'ê', 'ë':
-		return "e", true
-	case 'î', 'ï', 'í', 'ì':
-		return "i", true
-	case 'ô', 'ö', 'ó', 'ò', 'õ':
-		return "o", true
-	case 'ù', 'û', 'ü', 'ú':
-		return "u", true
-	case 'ÿ', 'ý':
-		return "y", true
-	case 'ñ':
-		return "n", true
-	case 'œ':
-		return "oe", true
-	case 'æ':
-		return "ae", true
-	}
-	return "", false
 }
 
 var saintAbbrev = map[string]string{"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}

@@ -14,6 +14,8 @@ import (
 	tokenmap "github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
+
+	"github.com/stageindex/stageindex"
 )
 
 // Analyzer names registered by RegisterAnalysis.
@@ -163,39 +165,21 @@ func isASCII(b []byte) bool {
 	return true
 }
 
-// foldToken removes French (and common Latin) diacritics from a lowercase
-// token and expands ligatures.
+// foldToken strips diacritics from a lowercase token (stageindex.FoldRune)
+// and writes typographic apostrophes as straight ones.
 func foldToken(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
 		switch r {
-		case 'à', 'â', 'ä', 'á', 'ã', 'å':
-			b.WriteByte('a')
-		case 'ç':
-			b.WriteByte('c')
-		case 'é', 'è', 'ê', 'ë':
-			b.WriteByte('e')
-		case 'î', 'ï', 'í', 'ì':
-			b.WriteByte('i')
-		case 'ô', 'ö', 'ó', 'ò', 'õ', 'ø':
-			b.WriteByte('o')
-		case 'ù', 'û', 'ü', 'ú':
-			b.WriteByte('u')
-		case 'ÿ', 'ý':
-			b.WriteByte('y')
-		case 'ñ':
-			b.WriteByte('n')
-		case 'œ':
-			b.WriteString("oe")
-		case 'æ':
-			b.WriteString("ae")
-		case 'ß':
-			b.WriteString("ss")
 		case '’', 'ʼ', '‘':
 			b.WriteByte('\'')
 		default:
-			b.WriteRune(r)
+			if f, ok := stageindex.FoldRune(r); ok {
+				b.WriteString(f)
+			} else {
+				b.WriteRune(r)
+			}
 		}
 	}
 	return b.String()

@@ -226,3 +226,26 @@ func TestWeekFacetSkipsPastWeeks(t *testing.T) {
 		t.Fatalf("weeks facet %v, want %v", res.Facets.Weeks, want)
 	}
 }
+
+// TestHighlightsLigatures: a word with a ligature is highlighted as it is
+// found, whichever way the pupil types it.
+func TestHighlightsLigatures(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Apply(context.Background(), []stageindex.Offer{offer("wine", "Œnologue au domaine", "Vinification.")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"œnologue", "oenologue", "ŒNOLOGUE"} {
+		res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: q})
+		if err != nil || len(res.Hits) != 1 {
+			t.Fatalf("%s: %v %v", q, err, res)
+		}
+		want := []stageindex.Segment{{Text: "Œnologue", Match: true}, {Text: " au domaine"}}
+		if got := res.Hits[0].Highlights.Title; !slices.Equal(got, want) {
+			t.Errorf("%s: title highlight %#v, want %#v", q, got, want)
+		}
+	}
+}

@@ -30,41 +30,32 @@ func keyOf(s string) prefixKey {
 	return keyOfRunes(s)
 }
 
-// keyOfRunes is keyOf folding rune by rune: for short words and those
-// whose first three characters are not all ASCII.
+// keyOfRunes is keyOf folding rune by rune (stageindex.FoldRune): for
+// short words and those whose first three characters are not all ASCII. A
+// ligature counts as its letters, so "Œnologue" keys as "oen", as the
+// analysed term "oenologue" does.
 func keyOfRunes(s string) prefixKey {
 	var k prefixKey
 	i := 0
+	put := func(r rune) {
+		if i < len(k) {
+			k[i] = r
+			i++
+		}
+	}
 	for _, r := range s {
 		if i == len(k) {
 			break
 		}
-		k[i] = foldRune(r)
-		i++
+		if f, ok := stageindex.FoldRune(r); ok {
+			for _, c := range f {
+				put(c)
+			}
+		} else {
+			put(unicode.ToLower(r))
+		}
 	}
 	return k
-}
-
-// foldRune lowercases r and strips the diacritics French uses.
-func foldRune(r rune) rune {
-	r = unicode.ToLower(r)
-	switch r {
-	case 'à', 'â', 'ä', 'á':
-		return 'a'
-	case 'ç':
-		return 'c'
-	case 'é', 'è', 'ê', 'ë':
-		return 'e'
-	case 'î', 'ï', 'í':
-		return 'i'
-	case 'ô', 'ö', 'ó':
-		return 'o'
-	case 'ù', 'û', 'ü', 'ú':
-		return 'u'
-	case 'ÿ':
-		return 'y'
-	}
-	return r
 }
 
 // highlightKeys returns the prefix keys of p's highlight terms.
