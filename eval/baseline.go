@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/indexer/importer"
 	"github.com/stageindex/stageindex/internal/baseline"
 	"github.com/stageindex/stageindex/internal/pgtest"
 	"github.com/stageindex/stageindex/migrations"
@@ -54,7 +54,7 @@ func NewBaseline(ctx context.Context, c *Corpus, now time.Time, logf func(string
 	if bl.pool, err = pgxpool.New(ctx, dsn); err != nil {
 		return nil, fmt.Errorf("eval: baseline pool: %w", err)
 	}
-	rep, err := indexer.NewStore(bl.pool).Import(ctx, bytes.NewReader(bytes.Join(c.Raw, []byte("\n"))), indexer.ImportOptions{})
+	rep, err := importer.New(bl.pool).Import(ctx, bytes.NewReader(bytes.Join(c.Raw, []byte("\n"))), importer.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("eval: baseline import: %w", err)
 	}

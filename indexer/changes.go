@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/indexer/internal/offerdb"
 )
 
 // Cursor is where the sync resumes reading offer_changes. See docs/sync.md
@@ -132,14 +133,14 @@ func (s *Store) Changes(ctx context.Context, c Cursor) (ChangeSet, error) {
 
 // offersByID returns the rows of offers among ids, in tx's snapshot.
 func offersByID(ctx context.Context, tx pgx.Tx, ids []string) ([]stageindex.Offer, error) {
-	rows, err := tx.Query(ctx, `SELECT `+offerColumns+` FROM offers WHERE id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT `+offerdb.SelectList+` FROM offers WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []stageindex.Offer
 	for rows.Next() {
-		o, err := scanOffer(rows)
+		o, err := offerdb.Scan(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/search"
 )
 
@@ -51,8 +50,8 @@ func TestEveryFieldReachesEverything(t *testing.T) {
 		t.Fatalf("JSON round trip:\n got  %+v\n want %+v", parsed, full)
 	}
 
-	st, _ := newStore(t)
-	importString(t, st, string(line)+"\n", indexer.ImportOptions{})
+	st, pool := newStore(t)
+	importLines(t, pool, string(line)+"\n")
 	ctx := context.Background()
 	got, err := st.Get(ctx, full.ID)
 	if err != nil || !reflect.DeepEqual(got, full) {

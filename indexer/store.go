@@ -1,6 +1,7 @@
-// Package indexer moves offers between PostgreSQL and the search index:
-// it imports interchange files into the database, loads every offer to build
-// an index, and follows the change log to keep that index in sync.
+// Package indexer keeps search indexes equal to the offers of PostgreSQL:
+// it loads every offer to build an index and follows the change log to keep
+// that index in sync. It only reads the database; writing offers into it is
+// package importer's job.
 package indexer
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/indexer/internal/offerdb"
 )
 
 // Store reads and writes offers in a database migrated by package
@@ -56,13 +58,13 @@ func (s *Store) LoadOffers(ctx context.Context, fn func(stageindex.Offer) error)
 	if err := tx.QueryRow(ctx, watermarkSQL).Scan(&w.XMin, &w.Seq); err != nil {
 		return w, fmt.Errorf("indexer: load: watermark: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT `+offerColumns+` FROM offers ORDER BY id`)
+	rows, err := tx.Query(ctx, `SELECT `+offerdb.SelectList+` FROM offers ORDER BY id`)
 	if err != nil {
 		return w, fmt.Errorf("indexer: load: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		o, err := scanOffer(rows)
+		o, err := offerdb.Scan(rows)
 		if err != nil {
 			return w, fmt.Errorf("indexer: load: %w", err)
 		}
@@ -78,7 +80,7 @@ func (s *Store) LoadOffers(ctx context.Context, fn func(stageindex.Offer) error)
 
 // Get returns the offer with id, or an error of code stageindex.ENOTFOUND.
 func (s *Store) Get(ctx context.Context, id string) (stageindex.Offer, error) {
-	o, err := scanOffer(s.pool.QueryRow(ctx, `SELECT `+offerColumns+` FROM offers WHERE id = $1`, id))
+	o, err := offerdb.Scan(s.pool.QueryRow(ctx, `SELECT `+offerdb.SelectList+` FROM offers WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, fmt.Errorf("indexer: get: %w", stageindex.Errorf(stageindex.ENOTFOUND, "no offer with id %q", id))
 	}

@@ -2,11 +2,14 @@ package indexer_test
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/indexer/importer"
 	"github.com/stageindex/stageindex/internal/pgtest"
 	"github.com/stageindex/stageindex/internal/testdb"
 )
@@ -19,6 +22,48 @@ func newStore(t testing.TB) (*indexer.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool, _ := testdb.New(t)
 	return indexer.NewStore(pool), pool
+}
+
+// sampleOffers are three valid offers, one of them unpublished.
+var sampleOffers = strings.Join([]string{
+	`{"id": "a-1", "title": "Boulangerie Le Gall", "description": "Pain", "employer_name": "Au Fournil", "tracks": ["generale"], "zipcode": "22000", "city": "Saint-Brieuc", "department": "22", "latitude": 48.5151, "longitude": -2.7684, "weeks": ["2027-W05"], "published_at": "2026-09-01T08:00:00Z"}`,
+	`{"id": "b-2", "title": "Mairie", "description": "Accueil", "employer_name": "Mairie d'Ajaccio", "tracks": ["prepa_metiers"], "department": "2A", "latitude": 41.9192, "longitude": 8.7386, "published_at": null}`,
+	`{"id": "remote-1", "title": "Développeur web", "description": "À distance", "employer_name": "Agence", "tracks": ["generale"], "remote": true, "published_at": "2026-10-01T08:00:00Z"}`,
+}, "\n") + "\n"
+
+// importLines imports JSON lines of offers into the database of pool; any
+// rejected line fails the test.
+func importLines(t testing.TB, pool *pgxpool.Pool, lines string) importer.Report {
+	t.Helper()
+	rep, err := importer.New(pool).Import(context.Background(), strings.NewReader(lines), importer.Options{})
+	if err != nil || rep.Rejected > 0 {
+		t.Fatalf("import: %v %+v", err, rep.Rejections)
+	}
+	return rep
+}
+
+// benchCorpus is the shared 100k-offer corpus, beside the repository.
+const benchCorpus = "../../shared/bench/offers-100k.jsonl.gz"
+
+func corpusOrSkip(tb testing.TB) {
+	if _, err := os.Stat(benchCorpus); err != nil {
+		tb.Skipf("no benchmark corpus: %v", err)
+	}
+}
+
+// importCorpus imports the benchmark corpus into the database of pool.
+func importCorpus(tb testing.TB, pool *pgxpool.Pool) importer.Report {
+	tb.Helper()
+	in, err := importer.OpenInput(benchCorpus)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer in.Close()
+	rep, err := importer.New(pool).Import(context.Background(), in, importer.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rep
 }
 
 func loadAll(t *testing.T, s *indexer.Store) (map[string]stageindex.Offer, indexer.Watermark) {
@@ -46,8 +91,8 @@ func TestGetNotFound(t *testing.T) {
 }
 
 func TestLoadOffersStopsOnCallbackError(t *testing.T) {
-	s, _ := newStore(t)
-	importString(t, s, sampleFile, indexer.ImportOptions{})
+	s, pool := newStore(t)
+	importLines(t, pool, sampleOffers)
 	stop := stageindex.Errorf(stageindex.EUNAVAILABLE, "stop")
 	calls := 0
 	_, err := s.LoadOffers(context.Background(), func(stageindex.Offer) error {
@@ -65,7 +110,7 @@ func TestLoadOffersStopsOnCallbackError(t *testing.T) {
 func TestWatermarkCoversUncommittedWriters(t *testing.T) {
 	ctx := context.Background()
 	s, pool := newStore(t)
-	importString(t, s, sampleFile, indexer.ImportOptions{})
+	importLines(t, pool, sampleOffers)
 
 	tx, err := pool.Begin(ctx)
 	if err != nil {

@@ -16,8 +16,8 @@ func TestSync100k(t *testing.T) {
 		t.Skip("imports and indexes 100,000 offers")
 	}
 	corpusOrSkip(t)
-	st, _ := newStore(t)
-	importCorpus(t, st)
+	st, pool := newStore(t)
+	importCorpus(t, pool)
 	dir := t.TempDir()
 	want := dbSearchable(t, st, time.Now())
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/indexer/importer"
 	"github.com/stageindex/stageindex/migrations"
 )
 
@@ -45,12 +45,12 @@ func importFile(ctx context.Context, cfg config, path string, logger *slog.Logge
 		return 1, err
 	}
 	defer pool.Close()
-	in, err := indexer.OpenInput(path)
+	in, err := importer.OpenInput(path)
 	if err != nil {
 		return 1, err
 	}
 	defer in.Close()
-	rep, err := indexer.NewStore(pool).Import(ctx, in, indexer.ImportOptions{})
+	rep, err := importer.New(pool).Import(ctx, in, importer.Options{})
 	for _, r := range rep.Rejections {
 		fmt.Fprintf(os.Stderr, "line %d: rejected %s: %s\n", r.Line, r.ID, r.Reason)
 	}

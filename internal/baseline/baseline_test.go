@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/indexer/importer"
 	"github.com/stageindex/stageindex/internal/baseline"
 	"github.com/stageindex/stageindex/internal/pgtest"
 	"github.com/stageindex/stageindex/internal/testdb"
@@ -75,7 +75,7 @@ func newBaseline(t *testing.T) *baseline.Baseline {
 		}
 		lines = append(lines, string(b))
 	}
-	rep, err := indexer.NewStore(pool).Import(ctx, strings.NewReader(strings.Join(lines, "\n")), indexer.ImportOptions{})
+	rep, err := importer.New(pool).Import(ctx, strings.NewReader(strings.Join(lines, "\n")), importer.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/indexer/importer"
 )
 
 // jitterKm bounds how far a generated copy of an offer moves, north-south
@@ -52,7 +52,7 @@ func writeCorpus(ctx context.Context, w io.Writer, path string, scale int) error
 // writeCopy writes copy c of the corpus (c 0 is the file itself) and
 // returns how many lines it wrote, stopping once written reaches scale.
 func writeCopy(ctx context.Context, w *bufio.Writer, path string, c, scale int, written *int) (int, error) {
-	in, err := indexer.OpenInput(path)
+	in, err := importer.OpenInput(path)
 	if err != nil {
 		return 0, fmt.Errorf("corpus: %w", err)
 	}

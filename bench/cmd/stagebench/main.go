@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex/geo"
+	"github.com/stageindex/stageindex/indexer/importer"
 	"github.com/stageindex/stageindex/internal/memlimit"
 )
 
@@ -118,7 +119,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	step("importing %s (scale %d)", cfg.corpus, cfg.scale)
 	in := openCorpus(ctx, cfg.corpus, cfg.scale)
-	rep, err := pg.store.Import(ctx, in, indexerOptions())
+	rep, err := importer.New(pg.pool).Import(ctx, in, importer.Options{})
 	in.Close()
 	if err != nil {
 		return err

@@ -26,8 +26,6 @@ const (
 	runPGLoad = "PostgreSQL (monstage)"
 )
 
-func indexerOptions() indexer.ImportOptions { return indexer.ImportOptions{} }
-
 // runBaseline sets the monstage schema up and replays the mix on it: two
 // sequential passes on one connection, then a concurrent load run.
 func runBaseline(ctx context.Context, cfg config, pg *pgEnv, qs []benchQuery, res *results) error {

@@ -1,6 +1,8 @@
-package indexer
+package importer
 
 import (
+	"github.com/stageindex/stageindex/indexer/internal/offerdb"
+
 	"context"
 	"fmt"
 	"io"
@@ -14,11 +16,11 @@ import (
 // checked the lines; the upsert meets the constraints), plus the line
 // number that orders duplicates and names refused rows.
 var stagingSQL = "DROP TABLE IF EXISTS pg_temp.import_staging;\nCREATE TEMP TABLE import_staging (line integer NOT NULL, " +
-	columnList(func(c column) string {
-		if c.notNull {
-			return c.name + " " + c.typ + " NOT NULL"
+	offerdb.List(offerdb.Table, func(c offerdb.Column) string {
+		if c.NotNull {
+			return c.Name + " " + c.Type + " NOT NULL"
 		}
-		return c.name + " " + c.typ
+		return c.Name + " " + c.Type
 	}) + ")"
 
 // stagingIndexSQL serves the upsert's "last line of its id" test and its
@@ -28,11 +30,11 @@ CREATE INDEX ON import_staging (line);
 ANALYZE import_staging`
 
 // stagingColumns are the COPY columns: the line number, then offerTable.
-var stagingColumns = append([]string{"line"}, strings.Split(columnList(func(c column) string { return c.name }), ", ")...)
+var stagingColumns = append([]string{"line"}, strings.Split(offerdb.Names, ", ")...)
 
 // stage parses r and COPYs every valid line into import_staging while the
 // parser runs ahead in its own goroutine.
-func stage(ctx context.Context, conn *pgx.Conn, r io.Reader, opts ImportOptions) (*parseResult, error) {
+func stage(ctx context.Context, conn *pgx.Conn, r io.Reader, opts Options) (*parseResult, error) {
 	res := &parseResult{}
 	if _, err := conn.Exec(ctx, stagingSQL); err != nil {
 		return res, fmt.Errorf("staging table: %w", err)
@@ -52,7 +54,7 @@ func stage(ctx context.Context, conn *pgx.Conn, r io.Reader, opts ImportOptions)
 		if !ok {
 			return nil, nil
 		}
-		return offerRow(&p.offer, append(row[:0], p.line)), nil
+		return offerdb.Row(&p.offer, append(row[:0], p.line)), nil
 	}
 	_, copyErr := conn.CopyFrom(ctx, pgx.Identifier{"import_staging"}, stagingColumns, pgx.CopyFromFunc(next))
 	cancel()

@@ -1,20 +1,33 @@
-package indexer
+// Package importer upserts offers from interchange files (JSON lines) into
+// stageindex's offers table: the write side of the database, apart from the
+// indexer that reads it.
+package importer
 
 import (
+	"github.com/stageindex/stageindex/indexer/internal/offerdb"
+
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// ImportOptions tunes Import. The zero value is fine.
-type ImportOptions struct {
+// Importer writes offers into a database migrated by package migrations.
+type Importer struct {
+	pool *pgxpool.Pool
+}
+
+// New returns an Importer writing through pool.
+func New(pool *pgxpool.Pool) *Importer { return &Importer{pool: pool} }
+
+// Options tunes Import. The zero value is fine.
+type Options struct {
 	// BatchSize is the number of offers upserted per transaction
 	// (default 5000).
 	BatchSize int
@@ -30,9 +43,9 @@ type Rejection struct {
 	Reason string `json:"reason"`       // every problem found in the line
 }
 
-// ImportReport counts what Import did with each non-blank line:
+// Report counts what Import did with each non-blank line:
 // Read = Rejected + Duplicates + Inserted + Updated + Unchanged.
-type ImportReport struct {
+type Report struct {
 	Read       int `json:"read"`       // non-blank lines
 	Inserted   int `json:"inserted"`   // offers new to the database
 	Updated    int `json:"updated"`    // offers whose content changed
@@ -57,7 +70,7 @@ type ImportReport struct {
 // version, updated_at and change log stay as they were.
 //
 // On error the report holds the counts so far.
-func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (ImportReport, error) {
+func (s *Importer) Import(ctx context.Context, r io.Reader, opts Options) (Report, error) {
 	start := time.Now()
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 5000
@@ -65,10 +78,10 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 	if opts.MaxRejections <= 0 {
 		opts.MaxRejections = 1000
 	}
-	var rep ImportReport
+	var rep Report
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("indexer: import: %w", err)
+		return rep, fmt.Errorf("importer: %w", err)
 	}
 	defer conn.Release()
 	// The staging table is temporary, private to this session; drop it
@@ -78,15 +91,15 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 	res, err := stage(ctx, conn.Conn(), r, opts)
 	rep.Read, rep.Rejected, rep.Rejections = res.read, res.rejected, res.rejections
 	if err != nil {
-		return rep, fmt.Errorf("indexer: import: %w", err)
+		return rep, fmt.Errorf("importer: %w", err)
 	}
 	if err := conn.QueryRow(ctx, `SELECT count(*) - count(DISTINCT id) FROM import_staging`).Scan(&rep.Duplicates); err != nil {
-		return rep, fmt.Errorf("indexer: import: %w", err)
+		return rep, fmt.Errorf("importer: %w", err)
 	}
 	for i := 0; i < len(res.lines); i += opts.BatchSize {
 		batch := res.lines[i:min(i+opts.BatchSize, len(res.lines))]
 		if err := upsertBatch(ctx, conn.Conn(), batch, opts.MaxRejections, &rep); err != nil {
-			return rep, fmt.Errorf("indexer: import: line %d–%d: %w", batch[0], batch[len(batch)-1], err)
+			return rep, fmt.Errorf("importer: line %d–%d: %w", batch[0], batch[len(batch)-1], err)
 		}
 	}
 	// Lines the database refused were found after the parser's rejections.
@@ -99,7 +112,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 // one transaction. If the database refuses a row that ParseOffer accepted
 // (its CHECKs and the parser's rules disagree), the batch is retried line by
 // line so that only the refused lines are rejected.
-func upsertBatch(ctx context.Context, conn *pgx.Conn, batch []int, maxRejections int, rep *ImportReport) error {
+func upsertBatch(ctx context.Context, conn *pgx.Conn, batch []int, maxRejections int, rep *Report) error {
 	c, err := upsertRange(ctx, conn, batch[0], batch[len(batch)-1])
 	if err == nil {
 		c.addTo(rep)
@@ -138,7 +151,7 @@ func isDataError(err error) bool {
 
 type upsertCounts struct{ staged, inserted, updated int }
 
-func (c upsertCounts) addTo(rep *ImportReport) {
+func (c upsertCounts) addTo(rep *Report) {
 	rep.Inserted += c.inserted
 	rep.Updated += c.updated
 	rep.Unchanged += c.staged - c.inserted - c.updated
@@ -150,17 +163,11 @@ func (c upsertCounts) addTo(rep *ImportReport) {
 // only rows written, xmax = 0 marking the inserted ones. Rows go in id
 // order so that concurrent imports lock offers in the same order.
 var upsertSQL = func() string {
-	cols := columnList(func(c column) string { return c.name })
-	data := offerTable[1:] // every column but the id
-	list := func(f func(c column) string) string {
-		parts := make([]string, len(data))
-		for i, c := range data {
-			parts[i] = f(c)
-		}
-		return strings.Join(parts, ", ")
-	}
+	cols := offerdb.Names
+	data := offerdb.Table[1:] // every column but the id
+	list := func(f func(c offerdb.Column) string) string { return offerdb.List(data, f) }
 	return `WITH src AS MATERIALIZED (
-	SELECT ` + columnList(func(c column) string { return "s." + c.name }) + `
+	SELECT ` + offerdb.List(offerdb.Table, func(c offerdb.Column) string { return "s." + c.Name }) + `
 	FROM import_staging s
 	WHERE s.line BETWEEN $1 AND $2
 		AND NOT EXISTS (SELECT 1 FROM import_staging l WHERE l.id = s.id AND l.line > s.line)
@@ -170,9 +177,9 @@ var upsertSQL = func() string {
 	SELECT ` + cols + `
 	FROM src
 	ON CONFLICT (id) DO UPDATE SET
-		` + list(func(c column) string { return c.name + " = EXCLUDED." + c.name }) + `
-	WHERE (` + list(func(c column) string { return "offers." + c.name }) + `)
-	IS DISTINCT FROM (` + list(func(c column) string { return "EXCLUDED." + c.name }) + `)
+		` + list(func(c offerdb.Column) string { return c.Name + " = EXCLUDED." + c.Name }) + `
+	WHERE (` + list(func(c offerdb.Column) string { return "offers." + c.Name }) + `)
+	IS DISTINCT FROM (` + list(func(c offerdb.Column) string { return "EXCLUDED." + c.Name }) + `)
 	RETURNING (xmax = 0) AS inserted
 )
 SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted),

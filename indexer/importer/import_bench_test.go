@@ -1,4 +1,4 @@
-package indexer_test
+package importer_test
 
 import (
 	"context"
@@ -6,20 +6,20 @@ import (
 	"testing"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/indexer/importer"
 )
 
 // benchCorpus is the shared 100k-offer corpus, beside the repository.
 const benchCorpus = "../../shared/bench/offers-100k.jsonl.gz"
 
-func importCorpus(tb testing.TB, s *indexer.Store) indexer.ImportReport {
+func importCorpus(tb testing.TB, s *store) importer.Report {
 	tb.Helper()
-	in, err := indexer.OpenInput(benchCorpus)
+	in, err := importer.OpenInput(benchCorpus)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer in.Close()
-	rep, err := s.Import(context.Background(), in, indexer.ImportOptions{})
+	rep, err := s.Import(context.Background(), in, importer.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

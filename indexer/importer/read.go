@@ -1,4 +1,4 @@
-package indexer
+package importer
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/indexer/internal/offerdb"
 )
 
 // maxLineBytes bounds one input line: a description is at most 20,000
@@ -29,7 +30,7 @@ func OpenInput(path string) (io.ReadCloser, error) {
 	} else {
 		file, err := os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("indexer: open input: %w", err)
+			return nil, fmt.Errorf("importer: open input: %w", err)
 		}
 		f = file
 	}
@@ -37,7 +38,7 @@ func OpenInput(path string) (io.ReadCloser, error) {
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
 		f.Close()
-		return nil, fmt.Errorf("indexer: open input %s: %w", path, err)
+		return nil, fmt.Errorf("importer: open input %s: %w", path, err)
 	}
 	if !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		return readCloser{br, f.Close}, nil
@@ -45,7 +46,7 @@ func OpenInput(path string) (io.ReadCloser, error) {
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("indexer: open input %s: gzip: %w", path, err)
+		return nil, fmt.Errorf("importer: open input %s: gzip: %w", path, err)
 	}
 	return readCloser{zr, func() error {
 		// A truncated gzip shows up as a read error before this; Close
@@ -104,7 +105,7 @@ func parseInput(ctx context.Context, r io.Reader, maxRejections int, out chan<- 
 		default:
 			res.read++
 			o, perr := stageindex.ParseOffer(raw)
-			if perr == nil && hasNUL(&o) {
+			if perr == nil && offerdb.HasNUL(&o) {
 				perr = errors.New("contains a NUL character (\\u0000), which PostgreSQL cannot store")
 			}
 			if perr != nil {

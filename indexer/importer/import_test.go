@@ -1,4 +1,4 @@
-package indexer_test
+package importer_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/indexer/importer"
 )
 
 // sampleFile mixes good and bad lines; wantRejected names the bad ones.
@@ -52,7 +52,7 @@ var wantRejected = []struct {
 // winners are the lines whose offers the database must hold afterwards.
 var winners = []int{9, 10, 11, 12}
 
-func importString(t *testing.T, s *indexer.Store, file string, opts indexer.ImportOptions) indexer.ImportReport {
+func importString(t *testing.T, s *store, file string, opts importer.Options) importer.Report {
 	t.Helper()
 	rep, err := s.Import(context.Background(), strings.NewReader(file), opts)
 	if err != nil {
@@ -66,7 +66,7 @@ func importString(t *testing.T, s *indexer.Store, file string, opts indexer.Impo
 
 type counts struct{ read, inserted, updated, unchanged, duplicates, rejected int }
 
-func countsOf(r indexer.ImportReport) counts {
+func countsOf(r importer.Report) counts {
 	return counts{r.Read, r.Inserted, r.Updated, r.Unchanged, r.Duplicates, r.Rejected}
 }
 
@@ -75,7 +75,7 @@ func TestImport(t *testing.T) {
 		t.Run(fmt.Sprintf("batch%d", batch), func(t *testing.T) {
 			ctx := context.Background()
 			s, pool := newStore(t)
-			opts := indexer.ImportOptions{BatchSize: batch}
+			opts := importer.Options{BatchSize: batch}
 			changes := func() (n int) {
 				if err := pool.QueryRow(ctx, `SELECT count(*) FROM offer_changes`).Scan(&n); err != nil {
 					t.Fatal(err)
@@ -131,7 +131,7 @@ func TestImport(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	importString(t, s, sampleFile, indexer.ImportOptions{})
+	importString(t, s, sampleFile, importer.Options{})
 	lines := strings.Split(sampleFile, "\n")
 	want := map[string]stageindex.Offer{}
 	for _, n := range winners {
@@ -141,7 +141,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 		want[o.ID] = o
 	}
-	got, _ := loadAll(t, s)
+	got := loadAll(t, s)
 	if !reflect.DeepEqual(got, want) {
 		for id := range want {
 			if !reflect.DeepEqual(got[id], want[id]) {
@@ -170,7 +170,7 @@ func TestImportNotifies(t *testing.T) {
 	if _, err := conn.Exec(ctx, `LISTEN stageindex_offers`); err != nil {
 		t.Fatal(err)
 	}
-	importString(t, s, sampleFile, indexer.ImportOptions{})
+	importString(t, s, sampleFile, importer.Options{})
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	n, err := conn.Conn().WaitForNotification(wctx)
@@ -193,7 +193,7 @@ func TestImportDatabaseRefusal(t *testing.T) {
 	if _, err := pool.Exec(ctx, `ALTER TABLE offers ADD CONSTRAINT test_no_mairie CHECK (title <> 'Mairie')`); err != nil {
 		t.Fatal(err)
 	}
-	rep := importString(t, s, sampleFile, indexer.ImportOptions{})
+	rep := importString(t, s, sampleFile, importer.Options{})
 	if got, want := countsOf(rep), (counts{12, 3, 0, 0, 1, 8}); got != want {
 		t.Errorf("report %+v, want %+v", got, want)
 	}
@@ -220,12 +220,12 @@ func TestImportReadErrorWritesNothing(t *testing.T) {
 	if err := os.WriteFile(path, truncated, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := indexer.OpenInput(path)
+	in, err := importer.OpenInput(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	if _, err := s.Import(ctx, in, indexer.ImportOptions{}); err == nil {
+	if _, err := s.Import(ctx, in, importer.Options{}); err == nil {
 		t.Fatal("Import of a truncated gzip succeeded")
 	}
 	var n int
@@ -267,7 +267,7 @@ func TestOpenInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := indexer.OpenInput(filepath.Join(dir, c.file))
+			r, err := importer.OpenInput(filepath.Join(dir, c.file))
 			if c.wantErr {
 				if err == nil {
 					r.Close()
