@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,7 +45,12 @@ func (s *Syncer) start(ctx context.Context, l *loop, wg *sync.WaitGroup) error {
 			}
 			return nil
 		}
-		s.log.Warn("no usable index on disk: building one from the database", "dir", s.cfg.DataDir, "err", err)
+		if _, serr := os.Stat(filepath.Join(s.cfg.DataDir, currentFile)); errors.Is(serr, os.ErrNotExist) {
+			// A first start (or a data dir emptied on purpose): nothing is wrong.
+			s.log.Info("no index on disk yet: building one from the database", "dir", s.cfg.DataDir)
+		} else {
+			s.log.Warn("no usable index on disk: building one from the database", "dir", s.cfg.DataDir, "err", err)
+		}
 		// Whatever is there cannot be opened by this binary; the build
 		// writes a new generation and CURRENT only moves once it is done.
 		if err := removeStale(s.cfg.DataDir, ""); err != nil {

@@ -45,6 +45,11 @@ func importFile(ctx context.Context, cfg config, path string, logger *slog.Logge
 		return 1, err
 	}
 	defer pool.Close()
+	// Before reading a line: a database never migrated would otherwise
+	// read the whole file only to fail on a missing table.
+	if err := checkSchema(ctx, pool); err != nil {
+		return 1, err
+	}
 	in, err := importer.OpenInput(path)
 	if err != nil {
 		return 1, err

@@ -76,12 +76,17 @@ func TestEndToEnd(t *testing.T) {
 
 	addr := freeAddr(t)
 	served := make(chan error, 1)
+	rec := &recorder{}
 	go func() {
-		_, err := run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--data-dir", t.TempDir()}, log)
+		_, err := run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--data-dir", t.TempDir()}, slog.New(rec))
 		served <- err
 	}()
 	base := "http://" + addr
 	waitReady(t, base, served)
+	// A first start into an empty data dir is normal: nothing to warn about.
+	if w := rec.messages(slog.LevelWarn); len(w) > 0 {
+		t.Errorf("first start with an empty data dir warned: %q", w)
+	}
 
 	var res stageindex.SearchResult
 	getJSON(t, base+"/api/v1/offers?q=boulangerie&lat=48.5151&lng=-2.7684&radius_km=30", &res)

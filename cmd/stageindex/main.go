@@ -3,6 +3,7 @@
 //	stageindex serve              HTTP server (demo offers without DATABASE_URL)
 //	stageindex migrate            apply the SQL migrations to DATABASE_URL
 //	stageindex import FILE|-      upsert offers from JSON lines into DATABASE_URL
+//	stageindex health [--ready]   probe a running server (exit 0 when healthy)
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -27,10 +29,22 @@ type config struct {
 	retireSchedule    string
 	rebuildSchedule   string
 	pollInterval      time.Duration
+	// health only
+	ready   bool
+	timeout time.Duration
+}
+
+// commands are the binary's subcommands with their one-line summary, in
+// the order usage lists them.
+var commands = []struct{ name, args, summary string }{
+	{"serve", "", "serve the search page and API (demo offers without DATABASE_URL)"},
+	{"migrate", "", "apply the SQL migrations to DATABASE_URL"},
+	{"import", " FILE", "upsert offers from JSON lines (.jsonl, .jsonl.gz, - for stdin)"},
+	{"health", "", "GET /healthz (--ready: /readyz) of the server at --addr; exit 0 if it answers 200"},
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: cleanErrAttr}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code, err := run(ctx, os.Args[1:], logger)
@@ -45,62 +59,98 @@ func main() {
 
 func run(ctx context.Context, args []string, logger *slog.Logger) (int, error) {
 	if len(args) == 0 {
-		usage()
+		usage(os.Stderr)
 		return 2, errors.New("missing command")
 	}
 	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	var cfg config
-	fs.StringVar(&cfg.addr, "addr", envOr("STAGEINDEX_ADDR", ":8080"), "listen address (STAGEINDEX_ADDR)")
-	fs.StringVar(&cfg.dataDir, "data-dir", envOr("STAGEINDEX_DATA_DIR", ""), "directory of the index on disk (STAGEINDEX_DATA_DIR)")
-	fs.StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (DATABASE_URL)")
-	fs.StringVar(&cfg.reconcileSchedule, "reconcile-schedule", envOr("STAGEINDEX_RECONCILE_SCHEDULE", "@every 10m"),
-		"cron spec of the pass repairing index drift, empty to disable (STAGEINDEX_RECONCILE_SCHEDULE)")
-	fs.StringVar(&cfg.retireSchedule, "retire-schedule", envOr("STAGEINDEX_RETIRE_SCHEDULE", "15 3 * * *"),
-		"cron spec of the pass dropping past offers, empty to disable (STAGEINDEX_RETIRE_SCHEDULE)")
-	fs.StringVar(&cfg.rebuildSchedule, "rebuild-schedule", envOr("STAGEINDEX_REBUILD_SCHEDULE", ""),
-		"cron spec of full rebuilds, empty for none; SIGHUP also rebuilds (STAGEINDEX_REBUILD_SCHEDULE)")
-	poll, err := time.ParseDuration(envOr("STAGEINDEX_POLL_INTERVAL", "2s"))
-	if err != nil {
-		return 2, fmt.Errorf("STAGEINDEX_POLL_INTERVAL: %w", err)
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		usage(os.Stdout)
+		return 0, nil
 	}
-	fs.DurationVar(&cfg.pollInterval, "poll-interval", poll,
-		"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
+	fs, cfg, err := newFlags(cmd)
+	if err != nil {
+		usage(os.Stderr)
+		return 2, err
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, nil
+		}
 		return 2, err
 	}
 	switch cmd {
 	case "serve":
-		return 0, serve(ctx, cfg, logger)
+		return 0, serve(ctx, *cfg, logger)
 	case "migrate":
-		return 0, migrate(ctx, cfg, logger)
+		return 0, migrate(ctx, *cfg, logger)
 	case "import":
 		if fs.NArg() != 1 {
 			return 2, errors.New("usage: stageindex import FILE (.jsonl, .jsonl.gz or - for stdin)")
 		}
-		return importFile(ctx, cfg, fs.Arg(0), logger)
-	case "help", "-h", "--help":
-		usage()
-		return 0, nil
+		return importFile(ctx, *cfg, fs.Arg(0), logger)
+	case "health":
+		return health(ctx, *cfg)
 	}
-	usage()
 	return 2, fmt.Errorf("unknown command %q", cmd)
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, `usage: stageindex COMMAND [flags]
+// newFlags returns the flag set of cmd, whose -h and --help print what
+// the command does and its flags on stdout.
+func newFlags(cmd string) (*flag.FlagSet, *config, error) {
+	var summary string
+	for _, c := range commands {
+		if c.name == cmd {
+			summary = "usage: stageindex " + c.name + " [flags]" + c.args + "\n\n" + c.summary + "\n\nflags:"
+		}
+	}
+	if summary == "" {
+		return nil, nil, fmt.Errorf("unknown command %q", cmd)
+	}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(os.Stdout)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), summary)
+		fs.PrintDefaults()
+	}
+	cfg := &config{}
+	if cmd == "serve" || cmd == "health" {
+		fs.StringVar(&cfg.addr, "addr", envOr("STAGEINDEX_ADDR", ":8080"), "listen address; health probes it (STAGEINDEX_ADDR)")
+	}
+	if cmd != "health" {
+		fs.StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (DATABASE_URL)")
+	}
+	switch cmd {
+	case "serve":
+		// Environment values are read here, once, like the flags.
+		poll, err := time.ParseDuration(envOr("STAGEINDEX_POLL_INTERVAL", "2s"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("STAGEINDEX_POLL_INTERVAL: %w", err)
+		}
+		fs.StringVar(&cfg.dataDir, "data-dir", envOr("STAGEINDEX_DATA_DIR", ""), "directory of the index on disk; empty: in memory, rebuilt at each start (STAGEINDEX_DATA_DIR)")
+		fs.StringVar(&cfg.reconcileSchedule, "reconcile-schedule", envOr("STAGEINDEX_RECONCILE_SCHEDULE", "@every 10m"),
+			"cron spec of the pass repairing index drift, empty to disable (STAGEINDEX_RECONCILE_SCHEDULE)")
+		fs.StringVar(&cfg.retireSchedule, "retire-schedule", envOr("STAGEINDEX_RETIRE_SCHEDULE", "15 3 * * *"),
+			"cron spec of the pass dropping past offers, empty to disable (STAGEINDEX_RETIRE_SCHEDULE)")
+		fs.StringVar(&cfg.rebuildSchedule, "rebuild-schedule", envOr("STAGEINDEX_REBUILD_SCHEDULE", ""),
+			"cron spec of full rebuilds, empty for none; SIGHUP also rebuilds (STAGEINDEX_REBUILD_SCHEDULE)")
+		fs.DurationVar(&cfg.pollInterval, "poll-interval", poll,
+			"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
+	case "health":
+		fs.BoolVar(&cfg.ready, "ready", false, "probe /readyz (index loaded) instead of /healthz (process up)")
+		fs.DurationVar(&cfg.timeout, "timeout", 3*time.Second, "give up after this long")
+	}
+	return fs, cfg, nil
+}
 
-commands:
-  serve           serve the search page and API (demo offers without DATABASE_URL)
-  migrate         apply the SQL migrations to DATABASE_URL
-  import FILE     upsert offers from JSON lines (.jsonl, .jsonl.gz, - for stdin)
-
-flags: --addr (STAGEINDEX_ADDR, default :8080), --data-dir (STAGEINDEX_DATA_DIR),
-       --database-url (DATABASE_URL),
-       --reconcile-schedule (STAGEINDEX_RECONCILE_SCHEDULE, default "@every 10m"),
-       --retire-schedule (STAGEINDEX_RETIRE_SCHEDULE, default "15 3 * * *"),
-       --rebuild-schedule (STAGEINDEX_REBUILD_SCHEDULE, default none),
-       --poll-interval (STAGEINDEX_POLL_INTERVAL, default 2s)
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: stageindex COMMAND [flags]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-14s %s\n", c.name+c.args, c.summary)
+	}
+	fmt.Fprintln(w, `
+stageindex COMMAND --help lists the command's flags; each flag has an
+environment twin (--addr STAGEINDEX_ADDR, --database-url DATABASE_URL, …).
 serve rebuilds the index from the database on SIGHUP.`)
 }
 

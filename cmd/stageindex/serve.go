@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,6 +27,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
+	// Bound first: a taken port fails at once, and "listening" below is
+	// only logged once connections are accepted.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
 		return err
@@ -91,8 +99,20 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		},
 		Static: web.Mount,
 	})
-	logger.Info("listening", "addr", cfg.addr)
-	err = srv.Listen(ctx, cfg.addr)
+	logger.Info("listening", "addr", ln.Addr().String())
+	var stopping time.Time
+	logged := make(chan struct{})
+	stopLog := context.AfterFunc(ctx, func() {
+		defer close(logged)
+		stopping = time.Now()
+		logger.Info("shutting down", "cause", context.Cause(ctx).Error())
+	})
+	err = srv.Serve(ctx, ln)
+	if stopLog() {
+		stopping = time.Now() // the server stopped on its own (err)
+	} else {
+		<-logged
+	}
 	cancel(nil)
 	if syncer != nil {
 		syncer.wait()
@@ -105,6 +125,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	if cause := context.Cause(ctx); err == nil && cause != context.Canceled && cause != context.Cause(parent) {
 		err = cause
 	}
+	logger.Info("stopped", "seconds", time.Since(stopping).Seconds())
 	return err
 }
 
