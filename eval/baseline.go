@@ -46,12 +46,16 @@ func NewBaseline(ctx context.Context, c *Corpus, now time.Time, logf func(string
 	if err != nil {
 		return nil, fmt.Errorf("eval: baseline connect: %w", err)
 	}
-	err = migrations.Migrate(ctx, conn)
+	err = migrations.Migrate(ctx, conn, migrations.DefaultSchema)
 	conn.Close(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("eval: baseline migrate: %w", err)
 	}
-	if bl.pool, err = pgxpool.New(ctx, dsn); err != nil {
+	pcfg, err := migrations.PoolConfig(dsn, migrations.DefaultSchema)
+	if err != nil {
+		return nil, fmt.Errorf("eval: baseline pool: %w", err)
+	}
+	if bl.pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 		return nil, fmt.Errorf("eval: baseline pool: %w", err)
 	}
 	rep, err := importer.New(bl.pool).Import(ctx, bytes.NewReader(bytes.Join(c.Raw, []byte("\n"))), importer.Options{})

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/stageindex/stageindex/migrations"
 )
 
 // change is one offer_changes row, as "op:offer_id".
@@ -36,7 +38,11 @@ func changesAfter(t *testing.T, conn *pgx.Conn, seq int64) ([]string, int64) {
 func TestChangeCaptureAndNotify(t *testing.T) {
 	ctx := context.Background()
 	conn := migrated(t)
-	listener, err := pgx.Connect(ctx, conn.Config().ConnString())
+	lcfg, err := migrations.PoolConfig(conn.Config().ConnString(), migrations.DefaultSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener, err := pgx.ConnectConfig(ctx, lcfg.ConnConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

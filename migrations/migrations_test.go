@@ -18,7 +18,11 @@ func connect(t *testing.T) *pgx.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, pgtest.New(t))
+	cfg, err := migrations.PoolConfig(pgtest.New(t), migrations.DefaultSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,14 +33,14 @@ func connect(t *testing.T) *pgx.Conn {
 func TestCheckOnEmptyDatabaseIsBehind(t *testing.T) {
 	ctx := context.Background()
 	conn := connect(t)
-	current, latest, err := migrations.Status(ctx, conn)
+	current, latest, err := migrations.Status(ctx, conn, migrations.DefaultSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if current != 0 || latest < 2 {
 		t.Errorf("Status = %d, %d; want 0 and at least 2", current, latest)
 	}
-	err = migrations.Check(ctx, conn)
+	err = migrations.Check(ctx, conn, migrations.DefaultSchema)
 	if !errors.Is(err, migrations.ErrBehind) || errors.Is(err, migrations.ErrAhead) {
 		t.Fatalf("Check on an empty database = %v, want ErrBehind", err)
 	}
@@ -49,7 +53,7 @@ func TestCheckOnEmptyDatabaseIsBehind(t *testing.T) {
 	}
 	// Status and Check must not create tern's table: serve may be read-only.
 	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, migrations.VersionTable).Scan(&exists); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, migrations.DefaultSchema+".schema_version").Scan(&exists); err != nil {
 		t.Fatal(err)
 	}
 	if exists {
@@ -61,25 +65,25 @@ func TestMigrateBringsSchemaToLatest(t *testing.T) {
 	ctx := context.Background()
 	conn := connect(t)
 	for i := 0; i < 2; i++ { // the second run must be a no-op
-		if err := migrations.Migrate(ctx, conn); err != nil {
+		if err := migrations.Migrate(ctx, conn, migrations.DefaultSchema); err != nil {
 			t.Fatalf("Migrate run %d: %v", i+1, err)
 		}
 	}
-	current, latest, err := migrations.Status(ctx, conn)
+	current, latest, err := migrations.Status(ctx, conn, migrations.DefaultSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if current != latest {
 		t.Errorf("after Migrate: current %d, latest %d", current, latest)
 	}
-	if err := migrations.Check(ctx, conn); err != nil {
+	if err := migrations.Check(ctx, conn, migrations.DefaultSchema); err != nil {
 		t.Errorf("Check after Migrate: %v", err)
 	}
 	// A database migrated by a newer binary is reported as ahead.
-	if _, err := conn.Exec(ctx, `UPDATE `+migrations.VersionTable+` SET version = version + 1`); err != nil {
+	if _, err := conn.Exec(ctx, `UPDATE `+migrations.DefaultSchema+".schema_version"+` SET version = version + 1`); err != nil {
 		t.Fatal(err)
 	}
-	if err := migrations.Check(ctx, conn); !errors.Is(err, migrations.ErrAhead) {
+	if err := migrations.Check(ctx, conn, migrations.DefaultSchema); !errors.Is(err, migrations.ErrAhead) {
 		t.Errorf("Check on a newer schema = %v, want ErrAhead", err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 func migrated(t *testing.T) *pgx.Conn {
 	t.Helper()
 	conn := connect(t)
-	if err := migrations.Migrate(context.Background(), conn); err != nil {
+	if err := migrations.Migrate(context.Background(), conn, migrations.DefaultSchema); err != nil {
 		t.Fatal(err)
 	}
 	return conn

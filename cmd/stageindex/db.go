@@ -18,19 +18,23 @@ func migrate(ctx context.Context, cfg config, logger *slog.Logger) error {
 	if cfg.databaseURL == "" {
 		return errors.New("migrate needs DATABASE_URL")
 	}
-	conn, err := pgx.Connect(ctx, cfg.databaseURL)
+	pcfg, err := migrations.PoolConfig(cfg.databaseURL, cfg.schema)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.ConnectConfig(ctx, pcfg.ConnConfig)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.Background())
-	if err := migrations.Migrate(ctx, conn); err != nil {
+	if err := migrations.Migrate(ctx, conn, cfg.schema); err != nil {
 		return err
 	}
-	cur, _, err := migrations.Status(ctx, conn)
+	cur, _, err := migrations.Status(ctx, conn, cfg.schema)
 	if err != nil {
 		return err
 	}
-	logger.Info("database migrated", "version", cur)
+	logger.Info("database migrated", "schema", cfg.schema, "version", cur)
 	return nil
 }
 
@@ -40,14 +44,14 @@ func importFile(ctx context.Context, cfg config, path string, logger *slog.Logge
 	if cfg.databaseURL == "" {
 		return 2, errors.New("import needs DATABASE_URL")
 	}
-	pool, err := connectPool(ctx, cfg.databaseURL)
+	pool, err := connectPool(ctx, cfg.databaseURL, cfg.schema)
 	if err != nil {
 		return 1, err
 	}
 	defer pool.Close()
 	// Before reading a line: a database never migrated would otherwise
 	// read the whole file only to fail on a missing table.
-	if err := checkSchema(ctx, pool); err != nil {
+	if err := checkSchema(ctx, pool, cfg.schema); err != nil {
 		return 1, err
 	}
 	in, err := importer.OpenInput(path)

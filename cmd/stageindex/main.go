@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/stageindex/stageindex/migrations"
 )
 
 // config is parsed once here and passed down; every flag has an environment
@@ -25,6 +27,7 @@ type config struct {
 	addr              string
 	dataDir           string
 	databaseURL       string
+	schema            string // stageindex's own PostgreSQL schema
 	reconcileSchedule string // cron spec, "" disables
 	retireSchedule    string
 	rebuildSchedule   string
@@ -119,6 +122,8 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 	}
 	if cmd != "health" {
 		fs.StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (DATABASE_URL)")
+		fs.StringVar(&cfg.schema, "schema", envOr("STAGEINDEX_SCHEMA", migrations.DefaultSchema),
+			"PostgreSQL schema of stageindex's own tables, functions and change log (STAGEINDEX_SCHEMA)")
 	}
 	switch cmd {
 	case "serve":

@@ -63,7 +63,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		live.Swap(ix)
 		status = func() api.Status { return api.Status{Mode: "demo", Offers: ix.Len(), Connected: false} }
 	} else {
-		pool, err := pgxpool.New(ctx, cfg.databaseURL)
+		pcfg, err := migrations.PoolConfig(cfg.databaseURL, cfg.schema)
+		if err != nil {
+			return err
+		}
+		pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 		if err != nil {
 			return fmt.Errorf("database: %w", err)
 		}
@@ -74,7 +78,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 			logger.Warn("PostgreSQL unreachable at start: serving the index on disk, syncing once it is back", "err", err)
 		} else if err != nil {
 			return fmt.Errorf("database: %w", err)
-		} else if err := checkSchema(ctx, pool); err != nil {
+		} else if err := checkSchema(ctx, pool, cfg.schema); err != nil {
 			return err
 		}
 		syncer, err = startSync(ctx, cancel, cfg, indexer.NewStore(pool), scfg, live, logger)
@@ -129,8 +133,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	return err
 }
 
-func connectPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
+func connectPool(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
+	cfg, err := migrations.PoolConfig(url, schema)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
@@ -144,11 +152,11 @@ func connectPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // checkSchema refuses to serve from a database whose schema this binary
 // does not know: "run stageindex migrate" is a better message than a failed
 // query later.
-func checkSchema(ctx context.Context, pool *pgxpool.Pool) error {
+func checkSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
 	defer conn.Release()
-	return migrations.Check(ctx, conn.Conn())
+	return migrations.Check(ctx, conn.Conn(), schema)
 }

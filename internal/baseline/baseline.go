@@ -34,8 +34,8 @@ type Baseline struct {
 // New returns a Baseline querying through pool.
 func New(pool *pgxpool.Pool) *Baseline { return &Baseline{pool: pool} }
 
-// setupSQL builds monstage.offers from public.offers. The table is a copy
-// rather than extra columns on public.offers so that the project's schema,
+// setupSQL builds monstage.offers from stageindex.offers. The table is a copy
+// rather than extra columns on stageindex.offers so that the project's schema,
 // triggers and change log stay untouched. It keeps every column of the
 // offer, as monstage's own table does, so heap rows are as wide as theirs.
 // last_week lets the query drop offers whose weeks are all over without
@@ -60,7 +60,7 @@ var setupSQL = []string{
 		CASE WHEN o.latitude IS NOT NULL
 			THEN ST_SetSRID(ST_MakePoint(o.longitude, o.latitude), 4326)::geography
 		END AS geog
-	FROM public.offers AS o`,
+	FROM stageindex.offers AS o`,
 	`ALTER TABLE monstage.offers ADD PRIMARY KEY (id)`,
 	`CREATE INDEX offers_tsv_idx ON monstage.offers USING gin (tsv)`,
 	`CREATE INDEX offers_geog_idx ON monstage.offers USING gist (geog)`,
@@ -68,7 +68,7 @@ var setupSQL = []string{
 }
 
 // Setup (re)creates the monstage schema's text search configuration, table
-// and indexes from the current content of public.offers. Run it again after
+// and indexes from the current content of stageindex.offers. Run it again after
 // an import to see new offers: the copy does not follow changes.
 func (b *Baseline) Setup(ctx context.Context) error {
 	for _, stmt := range setupSQL {

@@ -33,10 +33,14 @@ func On(t testing.TB, dsn string) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if err := migrations.Migrate(ctx, conn); err != nil {
+	if err := migrations.Migrate(ctx, conn, migrations.DefaultSchema); err != nil {
 		t.Fatal(err)
 	}
-	pool, err := pgxpool.New(context.Background(), dsn)
+	cfg, err := migrations.PoolConfig(dsn, migrations.DefaultSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

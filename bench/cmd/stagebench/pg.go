@@ -33,13 +33,13 @@ func startPG(ctx context.Context, conns int) (*pgEnv, error) {
 		c.Close()
 		return nil, fmt.Errorf("bench: postgres: %w", err)
 	}
-	err = migrations.Migrate(ctx, conn)
+	err = migrations.Migrate(ctx, conn, migrations.DefaultSchema)
 	conn.Close(ctx)
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("bench: postgres: %w", err)
 	}
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := migrations.PoolConfig(dsn, migrations.DefaultSchema)
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("bench: postgres: %w", err)
