@@ -47,7 +47,6 @@ type SearchRequest struct {
 	Center      *LatLng
 	RadiusKm    float64
 	Communes    []string
-	Postcode    string
 	Tracks      []Track
 	Sectors     []string
 	Weeks       []string

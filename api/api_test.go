@@ -57,8 +57,7 @@ func buildTestServer() (*Server, error) {
 	}
 	live := &search.Live{}
 	live.Swap(ix)
-	return New(Options{Searcher: live, Places: gaz, Logger: discardLogger(),
-		Suggest: ix.Suggest, Stats: ix.Stats}), nil
+	return New(Options{Searcher: live, Places: gaz, Logger: discardLogger()}), nil
 }
 
 func get(t *testing.T, s *Server, target string) (int, string, []byte) {

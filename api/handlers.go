@@ -58,7 +58,12 @@ func shortQuery(c *fiber.Ctx) (string, int, error) {
 	case n < 2 && len(pe) == 0:
 		pe.add("q", stageindex.CodeTooShort, "needs at least 2 characters")
 	}
-	return strings.Map(dropControl, q), limit, pe.err()
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, q), limit, pe.err()
 }
 
 func (s *Server) places(c *fiber.Ctx) error {
@@ -79,10 +84,7 @@ func (s *Server) suggest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var out []stageindex.Suggestion
-	if s.opts.Suggest != nil {
-		out = s.opts.Suggest(q, limit)
-	}
+	out := s.opts.Searcher.Suggest(q, limit)
 	if out == nil {
 		out = []stageindex.Suggestion{}
 	}
@@ -91,10 +93,11 @@ func (s *Server) suggest(c *fiber.Ctx) error {
 }
 
 func (s *Server) stats(c *fiber.Ctx) error {
-	if s.opts.Stats == nil || !s.opts.Searcher.Ready() {
-		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the index is still loading")
+	st, err := s.opts.Searcher.Stats()
+	if err != nil {
+		return err
 	}
-	return c.JSON(s.opts.Stats())
+	return c.JSON(st)
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {

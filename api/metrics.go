@@ -15,11 +15,23 @@ import (
 type metrics struct {
 	mu       sync.Mutex
 	requests map[reqKey]int64
-	callers  map[string]int64
+	// durations is the request duration histogram of each route, counts
+	// per bucket of durationBuckets (seconds), then the sum.
+	durations map[string]*histogram
+	callers   map[string]int64
 	buckets  []float64 // search took_ms upper bounds
 	counts   []int64
 	sum      float64
 	n        int64
+}
+
+// durationBuckets are the upper bounds, in seconds, of request durations.
+var durationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+
+type histogram struct {
+	counts []int64 // by bucket, not cumulative
+	sum    float64
+	n      int64
 }
 
 type reqKey struct {
@@ -29,13 +41,28 @@ type reqKey struct {
 
 func newMetrics() *metrics {
 	b := []float64{0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250}
-	return &metrics{requests: map[reqKey]int64{}, callers: map[string]int64{}, buckets: b, counts: make([]int64, len(b))}
+	return &metrics{requests: map[reqKey]int64{}, durations: map[string]*histogram{}, callers: map[string]int64{}, buckets: b, counts: make([]int64, len(b))}
 }
 
-func (m *metrics) observe(route string, status int, _ time.Duration) {
+// observe counts one request of route (a route pattern: a bounded set).
+func (m *metrics) observe(route string, status int, d time.Duration) {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.requests[reqKey{route, status}]++
-	m.mu.Unlock()
+	h := m.durations[route]
+	if h == nil {
+		h = &histogram{counts: make([]int64, len(durationBuckets))}
+		m.durations[route] = h
+	}
+	sec := d.Seconds()
+	for i, ub := range durationBuckets {
+		if sec <= ub {
+			h.counts[i]++
+			break
+		}
+	}
+	h.sum += sec
+	h.n++
 }
 
 // search records one search's duration and its integrating site; the number
@@ -74,6 +101,22 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 	})
 	for _, k := range keys {
 		fmt.Fprintf(&b, "stageindex_http_requests_total{route=%q,status=\"%d\"} %d\n", k.route, k.status, m.requests[k])
+	}
+	b.WriteString("# HELP stageindex_http_request_duration_seconds Time to answer a request, by route.\n# TYPE stageindex_http_request_duration_seconds histogram\n")
+	routes := make([]string, 0, len(m.durations))
+	for r := range m.durations {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	for _, r := range routes {
+		h := m.durations[r]
+		var cum int64
+		for i, ub := range durationBuckets {
+			cum += h.counts[i]
+			fmt.Fprintf(&b, "stageindex_http_request_duration_seconds_bucket{route=%q,le=\"%g\"} %d\n", r, ub, cum)
+		}
+		fmt.Fprintf(&b, "stageindex_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", r, h.n)
+		fmt.Fprintf(&b, "stageindex_http_request_duration_seconds_sum{route=%q} %g\nstageindex_http_request_duration_seconds_count{route=%q} %d\n", r, h.sum, r, h.n)
 	}
 	b.WriteString("# HELP stageindex_search_duration_seconds Time spent in the search core.\n# TYPE stageindex_search_duration_seconds histogram\n")
 	for i, ub := range m.buckets {

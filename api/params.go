@@ -12,13 +12,6 @@ import (
 	"github.com/stageindex/stageindex"
 )
 
-// searchParams are the raw parameters of GET /api/v1/offers.
-var searchParams = map[string]bool{
-	"q": true, "where": true, "lat": true, "lng": true, "radius_km": true, "track": true,
-	"sector": true, "week": true, "department": true, "is_public": true, "accessible": true,
-	"remote": true, "sort": true, "page": true, "per_page": true, "caller": true,
-}
-
 // paramErrors collects every bad parameter of a request, so that a partner
 // fixes them all at once.
 type paramErrors []stageindex.ParamError
@@ -148,25 +141,22 @@ func oneOf(a args, name string, allowed ...string) string {
 }
 
 // parseSearch turns the query string into a SearchRequest, resolving the
-// place with places. Every problem is reported, none is guessed around.
+// place with places. It checks the syntax of each parameter (numbers,
+// booleans, repeats, UTF-8) and leaves the contract's rules to
+// SearchRequest.Validate, whose errors it merges with its own. Every
+// problem is reported, none is guessed around.
 func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *stageindex.Place, string, error) {
 	var pe paramErrors
 	a := args{qa, &pe}
 	var req stageindex.SearchRequest
 
-	if q, ok := a.one("q"); ok {
-		if n := utf8.RuneCountInString(q); n > stageindex.MaxQueryLen {
-			pe.add("q", stageindex.CodeTooLong, "is %d characters long, the maximum is %d", n, stageindex.MaxQueryLen)
-		} else {
-			req.Query = strings.Map(dropControl, q)
-		}
-	}
+	req.Query, _ = a.one("q")
 	req.RadiusKm = stageindex.DefaultRadius
-	if r, ok := a.float("radius_km", 0, stageindex.MaxRadiusKm); ok {
+	if r, ok := a.float("radius_km", math.Inf(-1), math.Inf(1)); ok {
 		req.RadiusKm = r
 	}
-	lat, hasLat := a.float("lat", -90, 90)
-	lng, hasLng := a.float("lng", -180, 180)
+	lat, hasLat := a.float("lat", math.Inf(-1), math.Inf(1))
+	lng, hasLng := a.float("lng", math.Inf(-1), math.Inf(1))
 	where, hasWhere := a.one("where")
 	hasWhere = hasWhere && where != ""
 	var place *stageindex.Place
@@ -198,60 +188,41 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 		}
 		place = &p
 		req.Center = &stageindex.LatLng{Lat: p.Lat, Lng: p.Lng}
-		req.Communes, req.Postcode = places.CommuneCodes(p.INSEE), p.Postcode
+		req.Communes = places.CommuneCodes(p.INSEE)
 	}
-
 	for _, t := range a.many("track") {
-		if tr := stageindex.Track(strings.ToLower(t)); stageindex.ValidTrack(tr) {
-			req.Tracks = append(req.Tracks, tr)
-		} else {
-			pe.add("track", stageindex.CodeNotOneOf, "%q is not one of generale, segpa, prepa_metiers", t)
-		}
+		req.Tracks = append(req.Tracks, stageindex.Track(strings.ToLower(t)))
 	}
-	for _, s := range a.many("sector") {
-		if c, ok := stageindex.CanonicalSector(s); ok {
-			req.Sectors = append(req.Sectors, c)
-		} else {
-			pe.add("sector", stageindex.CodeUnknownSector, "%q is not a known sector (see /api/v1/stats)", s)
-		}
-	}
-	for _, w := range a.many("week") {
-		if _, err := stageindex.ParseWeek(strings.ToUpper(w)); err != nil {
-			pe.add("week", stageindex.CodeInvalidWeek, "%v", err)
-		} else {
-			req.Weeks = append(req.Weeks, strings.ToUpper(w))
-		}
-	}
-	for _, d := range a.many("department") {
-		if d = strings.ToUpper(d); stageindex.ValidDepartment(d) {
-			req.Departments = append(req.Departments, d)
-		} else {
-			pe.add("department", stageindex.CodeInvalidDept, "%q is not a department code like 22, 2A or 974", d)
-		}
-	}
+	req.Sectors = a.many("sector")
+	req.Weeks = a.many("week")
+	req.Departments = a.many("department")
 	req.IsPublic = a.bool("is_public")
 	req.Accessible = a.bool("accessible")
 	req.Remote = stageindex.RemoteMode(oneOf(a, "remote", "exclude", "include", "only"))
 	req.Sort = stageindex.SortOrder(oneOf(a, "sort", "relevance", "distance", "date"))
-	if req.Sort == stageindex.SortDistance && req.Center == nil && !hasLat && !hasWhere {
-		pe.add("sort", stageindex.CodeNeedsPlace, "distance needs a place: where, or lat and lng")
-	}
-	req.Page = a.int("page", 1, 1, stageindex.MaxResultDepth)
-	req.PerPage = a.int("per_page", stageindex.DefaultPerPage, 1, stageindex.MaxPerPage)
-	if req.Page*req.PerPage > stageindex.MaxResultDepth {
-		pe.add("page", stageindex.CodeTooDeep, "page × per_page must not exceed %d", stageindex.MaxResultDepth)
-	}
+	// Explicit zeros: Validate reads a zero page or per_page as the default.
+	req.Page = a.int("page", 1, 1, math.MaxInt32)
+	req.PerPage = a.int("per_page", stageindex.DefaultPerPage, 1, math.MaxInt32)
 	caller, _ := a.one("caller")
 	if utf8.RuneCountInString(caller) > 100 {
 		pe.add("caller", stageindex.CodeTooLong, "is too long (100 characters at most)")
 		caller = ""
 	}
-	return req, place, caller, pe.err()
-}
-
-func dropControl(r rune) rune {
-	if r < 0x20 || r == 0x7f {
-		return ' '
+	if err := req.Validate(); err != nil {
+		var e *stageindex.Error
+		asError(err, &e)
+		named := map[string]bool{}
+		for _, p := range pe {
+			named[p.Param] = true
+		}
+		placeFailed := named["where"] || named["lat"] || named["lng"]
+		for _, p := range e.Params {
+			// One error per parameter; a sort by distance is not also
+			// blamed for a place that could not be read.
+			if !named[p.Param] && !(p.Code == stageindex.CodeNeedsPlace && placeFailed) {
+				pe = append(pe, p)
+			}
+		}
 	}
-	return r
+	return req, place, caller, pe.err()
 }

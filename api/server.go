@@ -19,10 +19,14 @@ import (
 	"github.com/stageindex/stageindex"
 )
 
-// Searcher answers searches over the current index.
+// Searcher answers questions about the current index: searches, offers by
+// id, suggestions and public counts. Ready is false until an index is
+// loaded; the others then fail with EUNAVAILABLE or answer nothing.
 type Searcher interface {
 	Search(ctx context.Context, req stageindex.SearchRequest) (*stageindex.SearchResult, error)
 	Get(id string) (stageindex.Offer, bool)
+	Suggest(q string, limit int) []stageindex.Suggestion
+	Stats() (stageindex.Stats, error)
 	Ready() bool
 }
 
@@ -42,10 +46,6 @@ type Options struct {
 	Logger   *slog.Logger
 	// Status, when set, adds the sync state to /readyz and /metrics.
 	Status func() Status
-	// Suggest, when set, serves /api/v1/suggest.
-	Suggest func(q string, limit int) []stageindex.Suggestion
-	// Stats, when set, serves /api/v1/stats.
-	Stats func() stageindex.Stats
 	// Static, when set, mounts the search page and the widget.
 	Static func(app *fiber.App)
 }

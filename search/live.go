@@ -71,5 +71,23 @@ func (l *Live) Get(id string) (o stageindex.Offer, ok bool) {
 	return o, ok
 }
 
+// Suggest completes q from the current index; nil before one is loaded.
+func (l *Live) Suggest(q string, limit int) (out []stageindex.Suggestion) {
+	l.With(func(ix *Index) error {
+		out = ix.Suggest(q, limit)
+		return nil
+	})
+	return out
+}
+
+// Stats counts the searchable offers of the current index.
+func (l *Live) Stats() (st stageindex.Stats, err error) {
+	err = l.With(func(ix *Index) error {
+		st = ix.Stats()
+		return nil
+	})
+	return st, err
+}
+
 // Ready reports whether an index has been loaded.
 func (l *Live) Ready() bool { return l.Current() != nil }

@@ -21,18 +21,15 @@ type hitKey struct {
 	published int64
 }
 
-// Search answers req. The request must already be validated by the caller
-// (the API does it); Search trusts its ranges.
+// Search answers req, which it first validates (SearchRequest.Validate:
+// whoever calls, the core only works on requests within the contract).
 func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*stageindex.SearchResult, error) {
 	start := time.Now()
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
 	if req.Now.IsZero() {
 		req.Now = ix.cfg.Now()
-	}
-	if req.PerPage == 0 {
-		req.PerPage = stageindex.DefaultPerPage
-	}
-	if req.Page == 0 {
-		req.Page = 1
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()

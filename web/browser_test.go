@@ -79,7 +79,7 @@ func startServer(t *testing.T) string {
 	live := &search.Live{}
 	live.Swap(ix)
 	srv := api.New(api.Options{
-		Searcher: live, Places: gaz, Suggest: ix.Suggest, Stats: ix.Stats, Static: Mount,
+		Searcher: live, Places: gaz, Static: Mount,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

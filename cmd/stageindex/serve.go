@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/api"
 	"github.com/stageindex/stageindex/geo"
 	"github.com/stageindex/stageindex/indexer"
@@ -93,15 +92,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		Places:   gaz,
 		Logger:   logger,
 		Status:   status,
-		Suggest: func(q string, limit int) (out []stageindex.Suggestion) {
-			live.With(func(ix *search.Index) error { out = ix.Suggest(q, limit); return nil })
-			return out
-		},
-		Stats: func() (st stageindex.Stats) {
-			live.With(func(ix *search.Index) error { st = ix.Stats(); return nil })
-			return st
-		},
-		Static: web.Mount,
+		Static:   web.Mount,
 	})
 	logger.Info("listening", "addr", ln.Addr().String())
 	var stopping time.Time
