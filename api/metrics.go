@@ -19,10 +19,10 @@ type metrics struct {
 	// per bucket of durationBuckets (seconds), then the sum.
 	durations map[string]*histogram
 	callers   map[string]int64
-	buckets  []float64 // search took_ms upper bounds
-	counts   []int64
-	sum      float64
-	n        int64
+	buckets   []float64 // search took_ms upper bounds
+	counts    []int64
+	sum       float64
+	n         int64
 }
 
 // durationBuckets are the upper bounds, in seconds, of request durations.
