@@ -41,12 +41,16 @@ type LatLng struct {
 // SearchRequest is a validated search. Center is nil when no place was given;
 // Communes, when set with RadiusKm 0, restricts hits to that commune (its
 // INSEE code, plus its arrondissements for Paris, Lyon and Marseille)
-// code) instead of a zero-width circle.
+// instead of a zero-width circle. Scope, when not nil, restricts hits to
+// offers whose department is one of its codes (a département or région
+// searched as an area: no Center, no radius); the whole country is a nil
+// Scope and no Center.
 type SearchRequest struct {
 	Query       string
 	Center      *LatLng
 	RadiusKm    float64
 	Communes    []string
+	Scope       []string
 	Tracks      []Track
 	Sectors     []string
 	Weeks       []string
@@ -126,26 +130,55 @@ type SearchResult struct {
 	PerPage int      `json:"per_page"`
 	TookMs  float64  `json:"took_ms"`
 	Place   *Place   `json:"place,omitempty"`
+	QUsed   string   `json:"q_used,omitempty"`
 	Hits    []Hit    `json:"hits"`
 	Facets  Facets   `json:"facets"`
 	Relaxed *Relaxed `json:"relaxed,omitempty"`
 }
 
-// Place is a French commune (or arrondissement) resolved from a postcode, an
-// INSEE code or a name. Approximate marks coordinates that come from a
-// fallback rather than a gazetteer entry of the commune itself.
+// PlaceKind says what a Place is.
+type PlaceKind string
+
+// Kinds of place.
+const (
+	PlaceCommune    PlaceKind = "commune" // a commune or a municipal arrondissement
+	PlaceDepartment PlaceKind = "department"
+	PlaceRegion     PlaceKind = "region"
+	PlaceCountry    PlaceKind = "country"
+)
+
+// Place is a French commune (or arrondissement), département, région or
+// the whole country, resolved from a postcode, a code or a name. Code is
+// the commune's INSEE code, the département's or région's code, or "FR".
+// Label is the name as a list shows it and as `where` takes it back
+// ("Saint-Denis (93)", "Saint-Denis (La Réunion)", "Finistère (29)").
+// An area (département, région, country) has no point: Lat and Lng are
+// zero, and Departments lists the départements it covers (none for the
+// country). Approximate marks a commune's coordinates that come from a
+// fallback rather than a gazetteer entry of the commune itself. FromQuery
+// marks a place read from the keywords (q) rather than from `where`.
 type Place struct {
-	Name        string   `json:"name"`
-	INSEE       string   `json:"insee"`
-	Postcode    string   `json:"postcode,omitempty"`
-	Postcodes   []string `json:"postcodes,omitempty"`
-	Department  string   `json:"department"`
-	Lat         float64  `json:"lat"`
-	Lng         float64  `json:"lng"`
-	Population  int      `json:"population,omitempty"`
-	Approximate bool     `json:"approximate"`
-	Others      []Place  `json:"others,omitempty"`
+	Name        string    `json:"name"`
+	Kind        PlaceKind `json:"kind"`
+	Code        string    `json:"code"`
+	Label       string    `json:"label"`
+	INSEE       string    `json:"insee,omitempty"`
+	Postcode    string    `json:"postcode,omitempty"`
+	Postcodes   []string  `json:"postcodes,omitempty"`
+	Department  string    `json:"department,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Departments []string  `json:"departments,omitempty"`
+	Lat         float64   `json:"lat,omitempty"`
+	Lng         float64   `json:"lng,omitempty"`
+	Population  int       `json:"population,omitempty"`
+	Approximate bool      `json:"approximate"`
+	FromQuery   bool      `json:"from_query,omitempty"`
+	Others      []Place   `json:"others,omitempty"`
 }
+
+// IsArea reports whether p is a département, a région or the country,
+// searched by département rather than around a point.
+func (p *Place) IsArea() bool { return p.Kind != PlaceCommune && p.Kind != "" }
 
 // Suggestion is one completion of what a pupil is typing: a job, a field or
 // a word found in offers.

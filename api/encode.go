@@ -69,6 +69,7 @@ func (w *jsonWriter) result(r *stageindex.SearchResult) {
 		w.raw(`,"place":`)
 		w.place(r.Place)
 	}
+	w.optStr(`,"q_used":`, r.QUsed)
 	w.raw(`,"hits":`)
 	w.hits(r.Hits)
 	w.raw(`,"facets":{"tracks":`)
@@ -227,25 +228,41 @@ func (w *jsonWriter) counts(m map[string]int) {
 func (w *jsonWriter) place(p *stageindex.Place) {
 	w.raw(`{"name":`)
 	w.str(p.Name)
-	w.raw(`,"insee":`)
-	w.str(p.INSEE)
+	w.raw(`,"kind":`)
+	w.str(string(p.Kind))
+	w.raw(`,"code":`)
+	w.str(p.Code)
+	w.raw(`,"label":`)
+	w.str(p.Label)
+	w.optStr(`,"insee":`, p.INSEE)
 	w.optStr(`,"postcode":`, p.Postcode)
 	if len(p.Postcodes) > 0 {
 		w.raw(`,"postcodes":`)
 		w.strs(p.Postcodes)
 	}
-	w.raw(`,"department":`)
-	w.str(p.Department)
-	w.raw(`,"lat":`)
-	w.float(p.Lat)
-	w.raw(`,"lng":`)
-	w.float(p.Lng)
+	w.optStr(`,"department":`, p.Department)
+	w.optStr(`,"region":`, p.Region)
+	if len(p.Departments) > 0 {
+		w.raw(`,"departments":`)
+		w.strs(p.Departments)
+	}
+	if p.Lat != 0 {
+		w.raw(`,"lat":`)
+		w.float(p.Lat)
+	}
+	if p.Lng != 0 {
+		w.raw(`,"lng":`)
+		w.float(p.Lng)
+	}
 	if p.Population != 0 {
 		w.raw(`,"population":`)
 		w.int(p.Population)
 	}
 	w.raw(`,"approximate":`)
 	w.bool(p.Approximate)
+	if p.FromQuery {
+		w.raw(`,"from_query":true`)
+	}
 	if len(p.Others) > 0 {
 		w.raw(`,"others":[`)
 		for i := range p.Others {

@@ -104,6 +104,9 @@ func TestAppendSearchResultMatchesJSON(t *testing.T) {
 				{Name: "Saint-Denis", INSEE: "97411", Department: "974", Lat: -20.88, Lng: 55.45, Postcodes: []string{}},
 				{Name: "L'Île-Saint-Denis", INSEE: "93039", Others: []stageindex.Place{{Name: "nested"}}},
 			}}}},
+		{"area from the query", &stageindex.SearchResult{QUsed: "boulangerie", Place: &stageindex.Place{
+			Name: "Bretagne", Kind: stageindex.PlaceRegion, Code: "53", Label: "Bretagne", Region: "53",
+			Departments: []string{"22", "29", "35", "56"}, Population: 3400000, FromQuery: true}}},
 		{"place empty others", &stageindex.SearchResult{Place: &stageindex.Place{Others: []stageindex.Place{}}}},
 		{"facets", &stageindex.SearchResult{Facets: stageindex.Facets{
 			Tracks: map[string]int{"segpa": 3, "generale": 10, "prepa_metiers": 0}, Sectors: map[string]int{"Z": 1, "a": 2, "É": 3, "<&>": -4, "": 5},
@@ -295,9 +298,11 @@ func randomHits(rng *rand.Rand, n int) []stageindex.Hit {
 }
 
 func randomPlace(rng *rand.Rand, depth int) stageindex.Place {
-	p := stageindex.Place{Name: randomString(rng), INSEE: randomString(rng), Postcode: randomString(rng),
-		Postcodes: randomStrings(rng), Department: randomString(rng), Lat: randomFloat(rng), Lng: randomFloat(rng),
-		Population: rng.Intn(3) * rng.Intn(100000), Approximate: rng.Intn(2) == 0}
+	p := stageindex.Place{Name: randomString(rng), Kind: stageindex.PlaceKind(randomString(rng)), Code: randomString(rng),
+		Label: randomString(rng), INSEE: randomString(rng), Postcode: randomString(rng),
+		Postcodes: randomStrings(rng), Department: randomString(rng), Region: randomString(rng),
+		Departments: randomStrings(rng), Lat: randomFloat(rng), Lng: randomFloat(rng),
+		Population: rng.Intn(3) * rng.Intn(100000), Approximate: rng.Intn(2) == 0, FromQuery: rng.Intn(2) == 0}
 	if depth < 2 && rng.Intn(3) == 0 {
 		p.Others = make([]stageindex.Place, rng.Intn(3))
 		for i := range p.Others {
@@ -313,6 +318,9 @@ func randomResult(rng *rand.Rand) *stageindex.SearchResult {
 			Weeks: randomCounts(rng), Departments: randomCounts(rng)}}
 	if rng.Intn(2) == 0 {
 		r.Place = ptr(randomPlace(rng, 0))
+	}
+	if rng.Intn(2) == 0 {
+		r.QUsed = randomString(rng)
 	}
 	if rng.Intn(3) == 0 {
 		r.Relaxed = &stageindex.Relaxed{Widened: randomStrings(rng), RadiusKm: randomFloat(rng), Total: rng.Intn(100), Hits: randomHits(rng, 3)}

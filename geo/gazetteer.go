@@ -22,8 +22,16 @@ var placesGz string
 
 // Department is a French department in scope of the gazetteer.
 type Department struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Region string `json:"region"`
+}
+
+// Region is a région of the 2016 map (13 metropolitan, 5 overseas).
+type Region struct {
+	Code        string   `json:"code"`
+	Name        string   `json:"name"`
+	Departments []string `json:"departments"`
 }
 
 // commune is one row of the gazetteer: a commune, or a municipal
@@ -35,24 +43,32 @@ type commune struct {
 	logPop                    float64
 	lat, lng                  float64
 	approx                    bool
-	postcodes                 []string
+	postcodes                 []string // its own first (the main one first), then extra ones
+	nOwn                      int      // how many of postcodes are its own
 	aliases                   []string // former communes, other spellings
 	children                  []int32  // arrondissements of a city
 }
 
-// Gazetteer resolves French places (communes, postcodes, arrondissements)
-// offline. It is immutable after LoadGazetteer and safe for concurrent use.
+// Gazetteer resolves French places (communes, postcodes, arrondissements,
+// départements, régions, the country) offline. It is immutable after
+// LoadGazetteer and safe for concurrent use.
 type Gazetteer struct {
 	communes   []commune
 	byINSEE    map[string]int32
-	byPostcode map[string][]int32 // most populous first; cities split into arrondissements excluded
+	byPostcode map[string][]int32 // own postcode first, then most populous; cities split into arrondissements excluded
 	postcodes  []string           // sorted, for prefix search
 	exact      map[string][]int32 // normKey(name) → ids
 	loose      map[string][]int32 // name key without leading article, and aliases
 	prefix     []prefixEntry      // sorted by key, for autocomplete
 	depts      []Department
+	regions    []Region
 	deptName   map[string]string
+	deptRegion map[string]string // department code → region code
 	deptByKey  map[string]string // normKey(name) → code
+	areas      []area            // the country, the régions, the départements
+	areaByKey  map[string]int32  // name keys and aliases → index in areas
+	areaByCode map[string]int32  // "d29", "r53", "FR" → index in areas
+	areaPrefix []prefixEntry     // sorted by key; id is an index in areas
 }
 
 // LoadGazetteer decodes the embedded places file and builds the indexes.
@@ -65,6 +81,7 @@ func LoadGazetteer() (*Gazetteer, error) {
 		byINSEE:    make(map[string]int32, 36000),
 		byPostcode: make(map[string][]int32, 6500),
 		deptName:   make(map[string]string, 110),
+		deptRegion: make(map[string]string, 110),
 		deptByKey:  make(map[string]string, 110),
 	}
 	raw, err := io.ReadAll(zr)
@@ -82,10 +99,13 @@ func LoadGazetteer() (*Gazetteer, error) {
 			return nil, fmt.Errorf("geo: load gazetteer: line %d: %w", line, err)
 		}
 	}
-	if len(g.communes) == 0 || len(g.depts) == 0 {
+	if len(g.communes) == 0 || len(g.depts) == 0 || len(g.regions) == 0 {
 		return nil, fmt.Errorf("geo: load gazetteer: empty places file")
 	}
 	g.index()
+	if err := g.indexAreas(); err != nil {
+		return nil, fmt.Errorf("geo: load gazetteer: %w", err)
+	}
 	return g, nil
 }
 
@@ -93,7 +113,7 @@ func (g *Gazetteer) addLine(s string) error {
 	if s == "" || s[0] == '#' {
 		return nil
 	}
-	var f [12]string
+	var f [13]string
 	n := 0
 	for rest := s; n < len(f); n++ {
 		var ok bool
@@ -104,12 +124,16 @@ func (g *Gazetteer) addLine(s string) error {
 		}
 	}
 	switch {
-	case f[0] == "D" && n == 3:
-		g.depts = append(g.depts, Department{Code: f[1], Name: f[2]})
+	case f[0] == "R" && n == 3:
+		g.regions = append(g.regions, Region{Code: f[1], Name: f[2]})
+		return nil
+	case f[0] == "D" && n == 4:
+		g.depts = append(g.depts, Department{Code: f[1], Name: f[2], Region: f[3]})
 		g.deptName[f[1]] = f[2]
+		g.deptRegion[f[1]] = f[3]
 		g.deptByKey[normKey(f[2])] = f[1]
 		return nil
-	case f[0] == "C" && n == 11:
+	case f[0] == "C" && n == 12:
 		pop, err1 := strconv.Atoi(f[4])
 		lat, err2 := strconv.ParseFloat(f[5], 64)
 		lng, err3 := strconv.ParseFloat(f[6], 64)
@@ -120,8 +144,10 @@ func (g *Gazetteer) addLine(s string) error {
 			insee: f[1], name: f[2], dept: f[3], parent: f[8],
 			key: normKey(f[2]), pop: pop, logPop: math.Log10(float64(pop) + 10),
 			lat: lat, lng: lng, approx: f[7] == "a",
-			postcodes: splitNonEmpty(f[9], ","), aliases: splitNonEmpty(f[10], "|"),
+			postcodes: splitNonEmpty(f[9], ","), aliases: splitNonEmpty(f[11], "|"),
 		}
+		c.nOwn = len(c.postcodes)
+		c.postcodes = append(c.postcodes, splitNonEmpty(f[10], ",")...)
 		g.byINSEE[c.insee] = int32(len(g.communes))
 		g.communes = append(g.communes, c)
 		return nil
@@ -177,7 +203,7 @@ func (g *Gazetteer) index() {
 		}
 	}
 	for p, ids := range g.byPostcode {
-		g.sortByPop(ids)
+		g.sortByOwn(ids, p)
 		g.postcodes = append(g.postcodes, p)
 	}
 	sort.Strings(g.postcodes)
@@ -206,6 +232,31 @@ func (g *Gazetteer) sortByPop(ids []int32) {
 	}
 	slices.SortFunc(ids, func(x, y int32) int {
 		a, b := &g.communes[x], &g.communes[y]
+		if a.pop != b.pop {
+			return cmp.Compare(b.pop, a.pop)
+		}
+		return cmp.Compare(a.insee, b.insee)
+	})
+}
+
+// ownsPostcode reports whether p is one of the commune's own postcodes, not
+// one that only codes-postaux pairs it with.
+func (c *commune) ownsPostcode(p string) bool {
+	return slices.Contains(c.postcodes[:c.nOwn], p)
+}
+
+// sortByOwn orders the communes of postcode p: those whose own postcode it
+// is first (29000 is Quimper's; Brest's only in codes-postaux), then by
+// population.
+func (g *Gazetteer) sortByOwn(ids []int32, p string) {
+	slices.SortFunc(ids, func(x, y int32) int {
+		a, b := &g.communes[x], &g.communes[y]
+		if oa, ob := a.ownsPostcode(p), b.ownsPostcode(p); oa != ob {
+			if oa {
+				return -1
+			}
+			return 1
+		}
 		if a.pop != b.pop {
 			return cmp.Compare(b.pop, a.pop)
 		}
@@ -262,20 +313,48 @@ func (g *Gazetteer) Departments() []Department {
 	return append([]Department(nil), g.depts...)
 }
 
+// Regions lists the 18 régions ordered by code, each with its
+// départements. The slices are copies.
+func (g *Gazetteer) Regions() []Region {
+	out := make([]Region, len(g.regions))
+	for i, r := range g.regions {
+		out[i] = Region{Code: r.Code, Name: r.Name, Departments: slices.Clone(r.Departments)}
+	}
+	return out
+}
+
 // Len returns the number of communes and arrondissements loaded.
 func (g *Gazetteer) Len() int { return len(g.communes) }
 
 // place builds the public Place of a row; postcode, when non-empty, is the
-// postcode the user gave.
+// postcode the user gave, else the commune's main one.
 func (g *Gazetteer) place(id int32, postcode string) stageindex.Place {
 	c := &g.communes[id]
 	if postcode == "" && len(c.postcodes) > 0 {
 		postcode = c.postcodes[0]
 	}
 	return stageindex.Place{
-		Name: c.name, INSEE: c.insee, Postcode: postcode,
+		Name: c.name, Kind: stageindex.PlaceCommune, Code: c.insee, Label: g.communeLabel(c),
+		INSEE: c.insee, Postcode: postcode,
 		Postcodes:  append([]string(nil), c.postcodes...),
-		Department: c.dept, Lat: c.lat, Lng: c.lng, Population: c.pop,
+		Department: c.dept, Region: g.deptRegion[c.dept], Lat: c.lat, Lng: c.lng, Population: c.pop,
 		Approximate: c.approx,
 	}
+}
+
+// communeLabel is the name with its département, as a list shows it and as
+// Resolve takes it back: the code in metropolitan France ("Saint-Denis
+// (93)"), the name overseas, where people say it ("Saint-Denis (La
+// Réunion)"). No two communes of a département share a name; a commune
+// named like its département ("Corrèze (19)" is the département) has its
+// postcode instead.
+func (g *Gazetteer) communeLabel(c *commune) string {
+	d := c.dept
+	if len(d) == 3 {
+		d = g.deptName[d]
+	}
+	if c.parent == "" && c.key == normKey(g.deptName[c.dept]) && c.insee != "75056" && len(c.postcodes) > 0 {
+		d = c.postcodes[0]
+	}
+	return c.name + " (" + d + ")"
 }

@@ -39,10 +39,12 @@ const (
 )
 
 // Autocomplete returns places for a partial input: from 2 digits, the
-// communes of matching postcodes (the postcode typed first); from 2 letters,
-// communes whose name or a word of it starts with q, ranked by match quality
-// and population. A limit outside 1..MaxAutocomplete means
-// DefaultAutocomplete. It returns nil for shorter input.
+// communes of matching postcodes (the postcode typed first, the communes
+// whose own postcode it is before the others); from 2 letters, communes,
+// départements and régions whose name or a word of it starts with q,
+// ranked by match quality and population. A limit outside
+// 1..MaxAutocomplete means DefaultAutocomplete. It returns nil for shorter
+// input.
 func (g *Gazetteer) Autocomplete(q string, limit int) []stageindex.Place {
 	if limit <= 0 || limit > MaxAutocomplete {
 		limit = DefaultAutocomplete
@@ -59,7 +61,33 @@ func (g *Gazetteer) Autocomplete(q string, limit int) []stageindex.Place {
 			return []stageindex.Place{g.place(id, "")}
 		}
 	}
-	return g.complete(normKey(s), nil, limit)
+	key := normKey(s)
+	if len(key) < 2 {
+		return nil
+	}
+	t := topK{k: limit, items: make([]scored, 0, limit+1)}
+	g.completeInto(&t, key, nil)
+	g.completeAreas(&t, key)
+	return g.scoredPlaces(t.items)
+}
+
+// areaPenalty is taken off an area's log10(population): a département is
+// the sum of its towns, and a pupil typing "bre" is as likely after Brest as
+// after Bretagne.
+const areaPenalty = 1
+
+// completeAreas adds the départements and régions (and the country) whose
+// keys start with key. Their ids in t are -1 - index in g.areas.
+func (g *Gazetteer) completeAreas(t *topK, key string) {
+	i := sort.Search(len(g.areaPrefix), func(i int) bool { return g.areaPrefix[i].key >= key })
+	for ; i < len(g.areaPrefix) && strings.HasPrefix(g.areaPrefix[i].key, key); i++ {
+		e := &g.areaPrefix[i]
+		score := g.areas[e.id].logPop - areaPenalty + tierBonus[e.tier]
+		if len(e.key) == len(key) {
+			score += exactBonus[e.tier]
+		}
+		t.add(scored{id: -1 - e.id, score: score})
+	}
 }
 
 // scored is a candidate of a top-k selection.
@@ -104,6 +132,12 @@ func (g *Gazetteer) complete(key string, keep func(int32) bool, limit int) []sta
 		return nil
 	}
 	t := topK{k: limit, items: make([]scored, 0, limit+1)}
+	g.completeInto(&t, key, keep)
+	return g.scoredPlaces(t.items)
+}
+
+// completeInto adds to t the communes whose keys start with key.
+func (g *Gazetteer) completeInto(t *topK, key string, keep func(int32) bool) {
 	i := sort.Search(len(g.prefix), func(i int) bool { return g.prefix[i].key >= key })
 	for ; i < len(g.prefix) && strings.HasPrefix(g.prefix[i].key, key); i++ {
 		e := &g.prefix[i]
@@ -116,7 +150,6 @@ func (g *Gazetteer) complete(key string, keep func(int32) bool, limit int) []sta
 		}
 		t.add(scored{id: e.id, score: score})
 	}
-	return g.scoredPlaces(t.items)
 }
 
 // completePostcode lists the communes of the postcodes starting with digits,
@@ -133,6 +166,9 @@ func (g *Gazetteer) completePostcode(digits string, limit int) []stageindex.Plac
 			score := g.communes[id].logPop
 			if len(p) == len(digits) {
 				score += 10
+			}
+			if g.communes[id].ownsPostcode(p) {
+				score += 2 // 29000 is Quimper's, not Brest's
 			}
 			t.add(scored{id: id, score: score, postcode: p})
 		}
@@ -151,7 +187,11 @@ func (g *Gazetteer) scoredPlaces(items []scored) []stageindex.Place {
 	}
 	out := make([]stageindex.Place, len(items))
 	for i, c := range items {
-		out[i] = g.place(c.id, c.postcode)
+		if c.id < 0 {
+			out[i] = g.areaPlace(-1 - c.id)
+		} else {
+			out[i] = g.place(c.id, c.postcode)
+		}
 	}
 	return out
 }

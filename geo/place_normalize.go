@@ -261,8 +261,11 @@ func arrondissement(key string) (code string, ok bool) {
 			break
 		}
 	}
+	if len(num) > 2 || !isDigits(num) {
+		return "", false // "marseille 13008" is a name and a postcode
+	}
 	n, err := strconv.Atoi(num)
-	if err != nil || !isDigits(num) {
+	if err != nil {
 		return "", false
 	}
 	if n < 1 || n > city.count {

