@@ -153,6 +153,8 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 		}
 		fmt.Fprintf(&b, "# TYPE stageindex_sync_changes_applied_total counter\nstageindex_sync_changes_applied_total %d\n", st.ChangesApplied)
 		fmt.Fprintf(&b, "# TYPE stageindex_rebuild_duration_seconds gauge\nstageindex_rebuild_duration_seconds %g\n", st.RebuildSeconds)
+		fmt.Fprintf(&b, "# HELP stageindex_source_invalid_rows Rows of the source view left out for breaking the offer rules, when last read.\n# TYPE stageindex_source_invalid_rows gauge\nstageindex_source_invalid_rows %d\n", st.InvalidRows)
+		fmt.Fprintf(&b, "# HELP stageindex_source_rows_skipped_total Rows of the source view found breaking the offer rules (each version of a row once).\n# TYPE stageindex_source_rows_skipped_total counter\nstageindex_source_rows_skipped_total %d\n", st.RowsSkipped)
 	}
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	return c.SendString(b.String())

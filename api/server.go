@@ -60,6 +60,14 @@ type Status struct {
 	ChangesApplied int64     `json:"changes_applied"`
 	LastError      string    `json:"last_error,omitempty"`
 	RebuildSeconds float64   `json:"rebuild_seconds,omitempty"`
+	// Source is what the index is synced from: "offers" (stageindex's
+	// table) or a platform's view, schema.view.
+	Source string `json:"source,omitempty"`
+	// InvalidRows is the number of rows of a view source left out, when
+	// last read, for breaking the offer rules; RowsSkipped counts them
+	// since start (each version of a row once).
+	InvalidRows int   `json:"invalid_rows"`
+	RowsSkipped int64 `json:"rows_skipped_total"`
 }
 
 // Server is the HTTP front of stageindex.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/indexer/internal/offerdb"
 )
 
 // Cursor is where the sync resumes reading offer_changes. See docs/sync.md
@@ -37,10 +36,13 @@ type ChangeSet struct {
 	// Upserts are the current rows of the offers that changed, published or
 	// not: the caller decides what the index keeps.
 	Upserts []stageindex.Offer
-	// Deletes are the ids of changed offers that no longer exist.
+	// Deletes are the ids of changed offers that no longer exist (or, from
+	// a view, whose row now breaks the offer rules).
 	Deletes []string
-	// Truncated is set when the table was truncated since the cursor: the
-	// caller must compare the whole index with the database.
+	// Truncated is set when the table was truncated since the cursor, or
+	// for a view when a change may have touched every offer (a table
+	// watched with '*'): the caller must compare the whole index with the
+	// database.
 	Truncated bool
 	// Next is the cursor to resume from once these changes are applied.
 	Next Cursor
@@ -79,14 +81,18 @@ func (s *Store) Changes(ctx context.Context, c Cursor) (ChangeSet, error) {
 		return cs, fmt.Errorf("indexer: changes: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := tx.QueryRow(ctx, changeSnapshotSQL).Scan(&cs.Next.XMin, &cs.Next.Snapshot, &cs.Next.Seq); err != nil {
+	if err := tx.QueryRow(ctx, s.q.snapshot).Scan(&cs.Next.XMin, &cs.Next.Snapshot, &cs.Next.Seq); err != nil {
 		return cs, fmt.Errorf("indexer: changes: snapshot: %w", err)
 	}
 	var prev *string
 	if c.Snapshot != "" {
 		prev = &c.Snapshot
 	}
-	rows, err := tx.Query(ctx, changedIDsSQL, fmt.Sprint(c.XMin), prev)
+	args := []any{fmt.Sprint(c.XMin), prev}
+	if s.view != "" {
+		args = append(args, s.view)
+	}
+	rows, err := tx.Query(ctx, s.q.changedIDs, args...)
 	if err != nil {
 		return cs, fmt.Errorf("indexer: changes: %w", err)
 	}
@@ -103,7 +109,7 @@ func (s *Store) Changes(ctx context.Context, c Cursor) (ChangeSet, error) {
 		if cs.Oldest.IsZero() || at.Before(cs.Oldest) {
 			cs.Oldest = at
 		}
-		if id == "" { // op T: the truncate marker
+		if id == "" { // op T, or a view's whole-view marker
 			cs.Truncated = true
 			continue
 		}
@@ -112,10 +118,10 @@ func (s *Store) Changes(ctx context.Context, c Cursor) (ChangeSet, error) {
 	if err := rows.Err(); err != nil {
 		return cs, fmt.Errorf("indexer: changes: %w", err)
 	}
-	if len(ids) == 0 {
-		return cs, nil
+	if len(ids) == 0 || cs.Truncated {
+		return cs, nil // a truncate is followed by a whole reconcile anyway
 	}
-	cs.Upserts, err = offersByID(ctx, tx, ids)
+	cs.Upserts, err = s.readByIDs(ctx, tx, ids)
 	if err != nil {
 		return cs, fmt.Errorf("indexer: changes: %w", err)
 	}
@@ -129,24 +135,6 @@ func (s *Store) Changes(ctx context.Context, c Cursor) (ChangeSet, error) {
 		}
 	}
 	return cs, nil
-}
-
-// offersByID returns the rows of offers among ids, in tx's snapshot.
-func offersByID(ctx context.Context, tx pgx.Tx, ids []string) ([]stageindex.Offer, error) {
-	rows, err := tx.Query(ctx, `SELECT `+offerdb.SelectList+` FROM offers WHERE id = ANY($1)`, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []stageindex.Offer
-	for rows.Next() {
-		o, err := offerdb.Scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
 // SameOffer reports whether a and b have the same content, whatever the

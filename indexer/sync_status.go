@@ -31,6 +31,11 @@ type SyncStatus struct {
 	LastRebuild time.Duration
 	// Cursor is where the next poll resumes.
 	Cursor Cursor
+	// Source is what the index is synced from (Store.SourceName).
+	Source string
+	// Skips counts the rows of a view source left out for breaking the
+	// offer rules.
+	Skips Skips
 }
 
 // syncState is what Status reads, guarded by Syncer.mu.
@@ -58,6 +63,7 @@ func (s *Syncer) Status() SyncStatus {
 		Ready: st.ready, Connected: st.dbOK && st.listening, LastSync: st.lastSync,
 		ChangesApplied: st.changesApplied, LastError: st.lastError,
 		Rebuilding: st.rebuilding, LastRebuild: st.lastRebuild, Cursor: st.cursor,
+		Source: s.cfg.Store.SourceName(), Skips: s.cfg.Store.Skips(),
 	}
 	if ix := s.cfg.Live.Current(); ix != nil {
 		out.Offers = ix.Len()

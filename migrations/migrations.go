@@ -120,8 +120,18 @@ func Migrate(ctx context.Context, conn *pgx.Conn, schema string) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8723410551)`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
+		// Created only when missing: CREATE SCHEMA IF NOT EXISTS needs
+		// the CREATE right on the database even when the schema exists,
+		// and a DBA may give stageindex's role its schema and no more
+		// (CREATE SCHEMA stageindex AUTHORIZATION …, docs/platforms.md).
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regnamespace($1) IS NOT NULL`, schema).Scan(&exists); err != nil {
 			return err
+		}
+		if !exists {
+			if _, err := tx.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+				return err
+			}
 		}
 		var legacy, current bool
 		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL`,

@@ -32,6 +32,9 @@ type config struct {
 	retireSchedule    string
 	rebuildSchedule   string
 	pollInterval      time.Duration
+	// source is a platform's view (schema.view) to sync from instead of
+	// stageindex's offers table; "" for the table.
+	source string
 	// health only
 	ready   bool
 	timeout time.Duration
@@ -141,6 +144,8 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 			"cron spec of full rebuilds, empty for none; SIGHUP also rebuilds (STAGEINDEX_REBUILD_SCHEDULE)")
 		fs.DurationVar(&cfg.pollInterval, "poll-interval", poll,
 			"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
+		fs.StringVar(&cfg.source, "source", envOr("STAGEINDEX_SOURCE", ""),
+			"a platform's view SCHEMA.VIEW to build and sync from instead of stageindex's offers table; needs stageindex source install (STAGEINDEX_SOURCE)")
 	case "health":
 		fs.BoolVar(&cfg.ready, "ready", false, "probe /readyz (index loaded) instead of /healthz (process up)")
 		fs.DurationVar(&cfg.timeout, "timeout", 3*time.Second, "give up after this long")

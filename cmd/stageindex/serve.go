@@ -66,6 +66,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		if err != nil {
 			return err
 		}
+		if cfg.source != "" {
+			if err := indexer.ValidSourceName(cfg.source); err != nil {
+				return err
+			}
+		}
 		pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 		if err != nil {
 			return fmt.Errorf("database: %w", err)
@@ -80,7 +85,19 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		} else if err := checkSchema(ctx, pool, cfg.schema); err != nil {
 			return err
 		}
-		syncer, err = startSync(ctx, cancel, cfg, indexer.NewStore(pool), scfg, live, logger)
+		st := indexer.NewStore(pool)
+		if cfg.source != "" {
+			if st, err = indexer.NewViewStore(pool, cfg.source, logger); err != nil {
+				return err
+			}
+			// Refused only when the database answers: with it down, the
+			// index on disk serves and the sync reads the view later.
+			if err := st.Check(ctx); err != nil && pool.Ping(ctx) == nil {
+				return err
+			}
+			logger.Info("syncing from a platform's view", "source", cfg.source)
+		}
+		syncer, err = startSync(ctx, cancel, cfg, st, scfg, live, logger)
 		if err != nil {
 			return err
 		}

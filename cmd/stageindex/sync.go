@@ -75,5 +75,6 @@ func (r *runningSync) status() api.Status {
 		LastSync: ss.LastSync, LagSeconds: ss.Lag.Seconds(),
 		ChangesApplied: ss.ChangesApplied, LastError: ss.LastError,
 		RebuildSeconds: ss.LastRebuild.Seconds(),
+		Source:         ss.Source, InvalidRows: ss.Skips.Invalid, RowsSkipped: ss.Skips.Total,
 	}
 }

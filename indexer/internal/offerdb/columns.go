@@ -23,11 +23,15 @@ type Column struct {
 	// Value is what COPY writes for o; Dest is where a scan reads into o.
 	Value func(o *stageindex.Offer) any
 	Dest  func(o *stageindex.Offer) any
+	// Absent is the SQL value a NULL of a platform's view reads as (the
+	// interchange format's default), "" when NULL is itself a value
+	// (no coordinates, not published).
+	Absent string
 }
 
 // str declares an optional (nullable) or required text column.
 func str(name string, notNull bool, field func(o *stageindex.Offer) *string) Column {
-	c := Column{Name: name, Type: "text", NotNull: notNull, Dest: func(o *stageindex.Offer) any { return field(o) }}
+	c := Column{Name: name, Type: "text", NotNull: notNull, Absent: "''", Dest: func(o *stageindex.Offer) any { return field(o) }}
 	c.Value = func(o *stageindex.Offer) any {
 		if s := *field(o); s != "" || notNull {
 			return s
@@ -38,7 +42,7 @@ func str(name string, notNull bool, field func(o *stageindex.Offer) *string) Col
 }
 
 func boolean(name string, field func(o *stageindex.Offer) *bool) Column {
-	return Column{Name: name, Type: "boolean", NotNull: true,
+	return Column{Name: name, Type: "boolean", NotNull: true, Absent: "false",
 		Value: func(o *stageindex.Offer) any { return *field(o) },
 		Dest:  func(o *stageindex.Offer) any { return field(o) }}
 }
@@ -52,7 +56,7 @@ var Table = []Column{
 	str("employer_name", true, func(o *stageindex.Offer) *string { return &o.EmployerName }),
 	str("employer_description", false, func(o *stageindex.Offer) *string { return &o.EmployerDescription }),
 	str("sector", false, func(o *stageindex.Offer) *string { return &o.Sector }),
-	{Name: "tracks", Type: "text[]", NotNull: true,
+	{Name: "tracks", Type: "text[]", NotNull: true, Absent: "'{}'",
 		Value: func(o *stageindex.Offer) any { return o.Tracks },
 		Dest:  func(o *stageindex.Offer) any { return &o.Tracks }},
 	boolean("is_public", func(o *stageindex.Offer) *bool { return &o.IsPublic }),
@@ -68,7 +72,7 @@ var Table = []Column{
 	{Name: "longitude", Type: "double precision",
 		Value: func(o *stageindex.Offer) any { return o.Longitude },
 		Dest:  func(o *stageindex.Offer) any { return &o.Longitude }},
-	{Name: "weeks", Type: "text[]", NotNull: true,
+	{Name: "weeks", Type: "text[]", NotNull: true, Absent: "'{}'",
 		Value: func(o *stageindex.Offer) any {
 			if o.Weeks == nil {
 				return []string{} // NOT NULL: pgx sends a nil slice as NULL
@@ -76,7 +80,7 @@ var Table = []Column{
 			return o.Weeks
 		},
 		Dest: func(o *stageindex.Offer) any { return &o.Weeks }},
-	{Name: "max_candidates", Type: "integer", NotNull: true,
+	{Name: "max_candidates", Type: "integer", NotNull: true, Absent: "1",
 		Value: func(o *stageindex.Offer) any { return o.MaxCandidates },
 		Dest:  func(o *stageindex.Offer) any { return &o.MaxCandidates }},
 	str("url", false, func(o *stageindex.Offer) *string { return &o.URL }),
@@ -105,6 +109,20 @@ var SelectList = List(Table, func(c Column) string {
 	}
 	return c.Name
 })
+
+// ViewSelectList is the SELECT list Scan reads from a platform's view
+// aliased alias: each column cast to its type (a view may use varchar,
+// bigint…), NULL read as the format's default. The row must then pass
+// stageindex.Offer.Validate: a view has none of the table's CHECKs.
+func ViewSelectList(alias string) string {
+	return List(Table, func(c Column) string {
+		e := alias + "." + c.Name + "::" + c.Type
+		if c.Absent != "" {
+			e = "coalesce(" + e + ", " + c.Absent + ")"
+		}
+		return e
+	})
+}
 
 // Scan reads one row of SelectList into an Offer shaped exactly as
 // stageindex.ParseOffer returns it: nil Weeks when none, UTC times.
