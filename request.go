@@ -63,6 +63,10 @@ type SearchRequest struct {
 	PerPage     int
 	// Now decides which offers are past; zero means time.Now().
 	Now time.Time
+	// Allowed lists the département codes the caller may see, from its
+	// partner key; nil means no restriction, a non-nil empty slice nothing.
+	// Unlike Departments it is no facet, and no relaxation widens it.
+	Allowed []string
 }
 
 // Segment is a piece of highlighted text: Match marks the words that matched

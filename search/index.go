@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -55,6 +56,11 @@ type Index struct {
 	thesWords  map[string]struct{} // folded thesaurus words, for typo correction
 	thesSounds map[string][]string // the same by phoneticKey
 	thesByLen  [][]string          // the same by length in bytes
+
+	// gen counts the Applies, for the API's ETags (see Generation).
+	gen atomic.Uint64
+	// scopes are the title vocabularies of partner scopes (SuggestIn).
+	scopes scopeVocabs
 
 	applyMu sync.Mutex // serialises writers
 	mu      sync.RWMutex
@@ -237,6 +243,7 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	for key := range work {
 		ix.shards[key].gen++
 	}
+	ix.gen.Add(1)
 	if len(upserts) >= bulkUpserts {
 		// A bulk load leaves hundreds of megabytes of analysis garbage; hand
 		// it back to the OS now rather than keep the peak as resident memory.

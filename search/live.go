@@ -15,8 +15,9 @@ type Live struct {
 	// background with WarmQueries (a few seconds of one core at 100k).
 	Warm bool
 
-	mu  sync.RWMutex
-	cur *Index
+	mu    sync.RWMutex
+	cur   *Index
+	swaps uint64 // counts the Swaps, for Generation
 }
 
 // Swap makes ix the current index and closes the previous one, if any,
@@ -25,6 +26,7 @@ func (l *Live) Swap(ix *Index) error {
 	l.mu.Lock()
 	old := l.cur
 	l.cur = ix
+	l.swaps++
 	l.mu.Unlock()
 	if l.Warm && ix != nil && ix != old {
 		go ix.Warm(context.Background(), ix.WarmQueries())
@@ -91,3 +93,60 @@ func (l *Live) Stats() (st stageindex.Stats, err error) {
 
 // Ready reports whether an index has been loaded.
 func (l *Live) Ready() bool { return l.Current() != nil }
+
+// Generation changes whenever the current index changes: at each Swap and
+// each Apply to the current index. It is 0 before the first Swap.
+func (l *Live) Generation() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.cur == nil {
+		return 0
+	}
+	// A rebuilt index counts its Applies from zero again: the swap count
+	// in the high bits keeps the generations of successive indexes apart.
+	return l.swaps<<40 | l.cur.Generation()&(1<<40-1)
+}
+
+// Each calls fn with every offer of the current index matching req (see
+// Index.Each). The offers are gathered with the index held open, then
+// streamed to fn without holding it: a long export never delays a Swap.
+func (l *Live) Each(ctx context.Context, req stageindex.SearchRequest, fn func(stageindex.Offer) error) error {
+	var offers []*stageindex.Offer
+	err := l.With(func(ix *Index) (err error) {
+		offers, err = ix.matching(ctx, req)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return eachOffer(ctx, offers, fn)
+}
+
+// GetIn returns an offer of the current index within allowed (nil: any).
+func (l *Live) GetIn(id string, allowed []string) (o stageindex.Offer, ok bool) {
+	l.With(func(ix *Index) error {
+		o, ok = ix.GetIn(id, allowed)
+		return nil
+	})
+	return o, ok
+}
+
+// SuggestIn completes q from the offers of the current index within
+// allowed (nil: any).
+func (l *Live) SuggestIn(q string, limit int, allowed []string) (out []stageindex.Suggestion) {
+	l.With(func(ix *Index) error {
+		out = ix.SuggestIn(q, limit, allowed)
+		return nil
+	})
+	return out
+}
+
+// StatsIn counts the searchable offers of the current index within
+// allowed (nil: any).
+func (l *Live) StatsIn(allowed []string) (st stageindex.Stats, err error) {
+	err = l.With(func(ix *Index) error {
+		st = ix.StatsIn(allowed)
+		return nil
+	})
+	return st, err
+}

@@ -35,16 +35,7 @@ func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*sta
 	defer ix.mu.RUnlock()
 
 	p := ix.plan(req.Query)
-	if req.Sort == "" {
-		switch {
-		case p != nil:
-			req.Sort = stageindex.SortRelevance
-		case req.Center != nil:
-			req.Sort = stageindex.SortDistance
-		default:
-			req.Sort = stageindex.SortDate
-		}
-	}
+	defaultSort(&req, p)
 	buf := ix.getKeys()
 	defer ix.putKeys(buf)
 	keys, facets, err := ix.collect(ctx, req, p, buf)
@@ -78,6 +69,7 @@ type filters struct {
 	weeks      []uint16 // requested week codes
 	firstWeek  uint16   // code of the first week not over
 	depts      map[string]bool
+	allowed    map[string]bool // nil: any department (SearchRequest.Allowed)
 	isPublic   *bool
 	accessible *bool
 	remote     stageindex.RemoteMode
@@ -130,6 +122,12 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 	if len(req.Weeks) > 0 && f.weeks == nil {
 		f.weeks = []uint16{} // asked, none valid: nothing matches
 	}
+	if req.Allowed != nil {
+		f.allowed = make(map[string]bool, len(req.Allowed))
+		for _, d := range req.Allowed {
+			f.allowed[d] = true
+		}
+	}
 	if len(req.Departments) > 0 {
 		f.depts = map[string]bool{}
 		for _, d := range req.Departments {
@@ -141,9 +139,14 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 
 // place decides whether h is in the searched area and returns its squared
 // chord distance (-1 when unknown). Remote offers, when asked for, are in
-// any area. doc, read only for radius 0, gives the offer's commune.
+// any area. doc, read only for radius 0 and a partner's Allowed, gives the
+// offer's commune and department.
 func (f *filters) place(h *hot, doc *doc) (float64, bool) {
 	dist := -1.0
+	if f.allowed != nil && !f.allowed[doc.dept] {
+		// Outside a partner key's départements: not even a remote offer.
+		return dist, false
+	}
 	hasLoc := h.has(flagHasLoc)
 	if f.center != nil && hasLoc {
 		dist = chord2(f.cx, f.cy, f.cz, h.x, h.y, h.z)

@@ -68,6 +68,12 @@ func (ix *Index) Suggest(q string, limit int) []stageindex.Suggestion {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	return ix.suggest(key, limit, ix.vocab)
+}
+
+// suggest ranks the completions of key (folded) with the word counts of v;
+// the caller holds ix.mu (read).
+func (ix *Index) suggest(key string, limit int, v *vocab) []stageindex.Suggestion {
 	type cand struct {
 		s     stageindex.Suggestion
 		score float64
@@ -97,7 +103,7 @@ func (ix *Index) Suggest(q string, limit int) []stageindex.Suggestion {
 			continue
 		}
 		n := 0
-		if w, ok := ix.vocab.words[stageindex.Fold(t.Text)]; ok {
+		if w, ok := v.words[stageindex.Fold(t.Text)]; ok {
 			n = w.count
 		}
 		bonus := 1.5
@@ -106,7 +112,7 @@ func (ix *Index) Suggest(q string, limit int) []stageindex.Suggestion {
 		}
 		add(stageindex.Suggestion{Text: t.Text, Kind: t.Kind, Field: t.Field, Count: n}, bonus+float64(t.Popularity)/100)
 	}
-	for k, w := range ix.vocab.words {
+	for k, w := range v.words {
 		if strings.HasPrefix(k, key) {
 			add(stageindex.Suggestion{Text: w.text, Kind: KindWord, Count: w.count}, 0)
 		}
@@ -133,7 +139,12 @@ func prefixOfWord(s, key string) bool {
 }
 
 // Stats counts the searchable offers by department, track and sector.
-func (ix *Index) Stats() stageindex.Stats {
+func (ix *Index) Stats() stageindex.Stats { return ix.StatsIn(nil) }
+
+// StatsIn is Stats counting only the offers of the départements in allowed
+// (a partner key's); nil counts every offer, like Stats.
+func (ix *Index) StatsIn(allowed []string) stageindex.Stats {
+	in := deptSet(allowed)
 	now := ix.cfg.Now().Unix()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -142,7 +153,7 @@ func (ix *Index) Stats() stageindex.Stats {
 		st.Tracks[string(t)] = 0
 	}
 	for _, d := range ix.docs {
-		if d == nil || !d.hot.searchable(now) {
+		if d == nil || !d.hot.searchable(now) || in != nil && !in[d.dept] {
 			continue
 		}
 		st.Offers++
