@@ -7,9 +7,11 @@ package search
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -63,6 +65,10 @@ type Index struct {
 	scopes scopeVocabs
 
 	applyMu sync.Mutex // serialises writers
+	// pending (under applyMu) are ids whose last write on disk may be half
+	// done (see journalFile and Open): kept in the journal until an Apply
+	// writes or deletes them.
+	pending []string
 	mu      sync.RWMutex
 	docs    []*doc // by slot; nil when free
 	hot     []hot  // by slot, parallel to docs; zero (not live) when free
@@ -223,7 +229,18 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 			get(old).deletes = append(get(old).deletes, id)
 		}
 	}
+	var newKeys []string
+	for key := range work {
+		if _, ok := ix.shards[key]; !ok {
+			newKeys = append(newKeys, key)
+		}
+	}
 	ix.mu.RUnlock()
+	if ix.cfg.Dir != "" {
+		if err := ix.journal(upserts, deletes, newKeys); err != nil {
+			return err
+		}
+	}
 	if err := ix.runShardWork(ctx, work); err != nil {
 		return err
 	}
@@ -244,12 +261,56 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 		ix.shards[key].gen++
 	}
 	ix.gen.Add(1)
+	if ix.cfg.Dir != "" {
+		touched := make(map[string]bool, len(upserts)+len(deletes))
+		for i := range upserts {
+			touched[upserts[i].ID] = true
+		}
+		for _, id := range deletes {
+			touched[id] = true
+		}
+		ix.pending = slices.DeleteFunc(ix.pending, func(id string) bool { return touched[id] })
+		// Every shard batch is durable: the journal goes (or keeps only
+		// what Open found and no Apply has rewritten yet).
+		if err := writeJournal(ix.cfg.Dir, ix.pending); err != nil {
+			return err
+		}
+	}
 	if len(upserts) >= bulkUpserts {
 		// A bulk load leaves hundreds of megabytes of analysis garbage; hand
 		// it back to the OS now rather than keep the peak as resident memory.
 		debug.FreeOSMemory()
 	}
 	return nil
+}
+
+// journal records, before any shard is written, the ids this Apply
+// changes (with those still pending), and creates the shards it needs,
+// recorded in the directory's meta so that Open knows every shard that
+// must exist. The caller holds applyMu.
+func (ix *Index) journal(upserts []stageindex.Offer, deletes []string, newKeys []string) error {
+	ids := slices.Clone(ix.pending)
+	for i := range upserts {
+		ids = append(ids, upserts[i].ID)
+	}
+	ids = append(ids, deletes...)
+	slices.Sort(ids)
+	if err := writeJournal(ix.cfg.Dir, slices.Compact(ids)); err != nil {
+		return err
+	}
+	if len(newKeys) == 0 {
+		return nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, key := range newKeys {
+		sh, err := ix.newShard(key)
+		if err != nil {
+			return err
+		}
+		ix.shards[key] = sh
+	}
+	return writeMeta(ix.cfg.Dir, slices.Collect(maps.Keys(ix.shards)))
 }
 
 // bulkUpserts is the size from which an Apply is a bulk load.

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -20,13 +22,30 @@ import (
 // caller rebuilds from the database.
 var ErrIncompatible = errors.New("search: index directory unusable")
 
-// metaFile records what built the directory. Callers build a new index in a
-// temporary directory and rename it into place once complete, so a
-// directory that is in place is finished.
+// metaFile records what built the directory and which shards it holds.
+// Callers build a new index in a temporary directory and rename it into
+// place once complete, so a directory that is in place is finished.
 const metaFile = "search.json"
 
+// journalFile lists the ids of the offers an Apply is changing, written
+// (durably) before the first shard is touched and removed once every shard
+// is: Apply writes one offer's shards one after the other, so a crash in
+// between can leave the offer in its old and its new shard, or half
+// deleted. Open drops every journalled offer from every shard and reports
+// it as Pending, for the caller to write again from the database.
+const journalFile = "journal.json"
+
+// formatVersion changes with the layout of the directory (meta, journal).
+const formatVersion = 2
+
 type meta struct {
-	MappingVersion int `json:"mapping_version"`
+	MappingVersion int      `json:"mapping_version"`
+	Format         int      `json:"format"`
+	Shards         []string `json:"shards"` // every shard directory that must exist
+}
+
+type journal struct {
+	IDs []string `json:"ids"`
 }
 
 func shardPath(dir, key string) string { return filepath.Join(dir, "shards", key) }
@@ -38,15 +57,59 @@ func createDir(dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "shards"), 0o755); err != nil {
 		return fmt.Errorf("search: create: %w", err)
 	}
-	b, _ := json.Marshal(meta{MappingVersion: MappingVersion})
+	return writeMeta(dir, nil)
+}
+
+// writeMeta records the shards of dir.
+func writeMeta(dir string, shards []string) error {
+	shards = slices.Sorted(slices.Values(shards))
+	if shards == nil {
+		shards = []string{}
+	}
+	b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: formatVersion, Shards: shards})
 	if err := writeFileAtomic(filepath.Join(dir, metaFile), b); err != nil {
-		return fmt.Errorf("search: create: %w", err)
+		return fmt.Errorf("search: write meta: %w", err)
 	}
 	return nil
 }
 
+// writeJournal records ids as being changed; an empty list removes the
+// journal.
+func writeJournal(dir string, ids []string) error {
+	name := filepath.Join(dir, journalFile)
+	if len(ids) == 0 {
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("search: journal: %w", err)
+		}
+		return nil
+	}
+	b, _ := json.Marshal(journal{IDs: ids})
+	if err := writeFileAtomic(name, b); err != nil {
+		return fmt.Errorf("search: journal: %w", err)
+	}
+	return nil
+}
+
+func readJournal(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, journalFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var j journal
+	if err := json.Unmarshal(b, &j); err != nil {
+		// A journal is renamed into place whole: garbage here is not ours
+		// to guess about.
+		return nil, fmt.Errorf("%s: %v", journalFile, err)
+	}
+	return j.IDs, nil
+}
+
 // writeFileAtomic writes name through a synced temporary file and a rename,
-// so that a crash leaves the old content or the new, never a mix.
+// then syncs the directory, so that a crash leaves the old content or the
+// new, never a mix, and the rename itself survives.
 func writeFileAtomic(name string, data []byte) error {
 	tmp := name + ".tmp"
 	f, err := os.Create(tmp)
@@ -64,12 +127,25 @@ func writeFileAtomic(name string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, name)
+	if err := os.Rename(tmp, name); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(name)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // Open reopens the index kept in cfg.Dir: its Bleve shards as they are on
 // disk, and the offers stored in them, from which the in-memory structures
 // (slots, H3 cells, vocabulary) are rebuilt.
+//
+// It repairs what a crash can leave: every offer of the journal (an Apply
+// cut short) or found in two shards is removed from every shard and listed
+// by Pending, for the caller to write again from its source. A missing
+// listed shard, a damaged one or another format is ErrIncompatible: the
+// caller rebuilds, it never serves a partial index.
 func Open(cfg Config) (*Index, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: no directory given", ErrIncompatible)
@@ -85,7 +161,27 @@ func Open(cfg Config) (*Index, error) {
 	if m.MappingVersion != MappingVersion {
 		return nil, fmt.Errorf("%w: built with mapping version %d, this binary uses %d", ErrIncompatible, m.MappingVersion, MappingVersion)
 	}
+	if m.Format != formatVersion || m.Shards == nil {
+		return nil, fmt.Errorf("%w: directory format %d, this binary uses %d", ErrIncompatible, m.Format, formatVersion)
+	}
 	entries, err := os.ReadDir(filepath.Join(cfg.Dir, "shards"))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrIncompatible, err)
+	}
+	// A shard created by an Apply that crashed before recording it holds
+	// only journalled offers; it is opened like the others.
+	keys := slices.Clone(m.Shards)
+	for _, e := range entries {
+		if e.IsDir() && !slices.Contains(keys, e.Name()) {
+			keys = append(keys, e.Name())
+		}
+	}
+	for _, k := range m.Shards {
+		if _, err := os.Stat(shardPath(cfg.Dir, k)); err != nil {
+			return nil, fmt.Errorf("%w: shard %s: %v", ErrIncompatible, k, err)
+		}
+	}
+	journalled, err := readJournal(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrIncompatible, err)
 	}
@@ -98,16 +194,16 @@ func Open(cfg Config) (*Index, error) {
 		docs []*doc
 		err  error
 	}
-	results := make([]loaded, len(entries))
+	results := make([]loaded, len(keys))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
-	for i, e := range entries {
+	for i, key := range keys {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			s, docs, err := ix.openShard(e.Name())
+			s, docs, err := ix.openShard(key)
 			results[i] = loaded{s, docs, err}
 		}()
 	}
@@ -118,23 +214,74 @@ func Open(cfg Config) (*Index, error) {
 			first = r.err
 		}
 	}
-	if first != nil {
+	closeAll := func() {
 		for _, r := range results {
 			if r.s != nil {
 				r.s.text.Close()
 			}
 		}
+	}
+	if first != nil {
+		closeAll()
 		return nil, fmt.Errorf("%w: %v", ErrIncompatible, first)
+	}
+	// Suspects: the journal, and any id stored in two shards.
+	suspect := map[string]bool{}
+	for _, id := range journalled {
+		suspect[id] = true
+	}
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, d := range r.docs {
+			if seen[d.offer.ID] {
+				suspect[d.offer.ID] = true
+			}
+			seen[d.offer.ID] = true
+		}
+	}
+	ix.pending = slices.Sorted(maps.Keys(suspect))
+	if len(ix.pending) > 0 {
+		// Journalled first: a crash during this repair repeats it.
+		if err := writeJournal(cfg.Dir, ix.pending); err != nil {
+			closeAll()
+			return nil, err
+		}
+		for _, r := range results {
+			bt := r.s.text.NewBatch()
+			for _, id := range ix.pending {
+				bt.Delete(id)
+			}
+			if err := r.s.text.Batch(bt); err != nil {
+				closeAll()
+				return nil, fmt.Errorf("search: open: repair shard %s: %w", r.s.key, err)
+			}
+		}
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for _, r := range results {
 		ix.shards[r.s.key] = r.s
 		for _, d := range r.docs {
-			ix.insert(d)
+			if !suspect[d.offer.ID] {
+				ix.insert(d)
+			}
+		}
+	}
+	if len(keys) != len(m.Shards) {
+		if err := writeMeta(cfg.Dir, keys); err != nil {
+			return nil, err
 		}
 	}
 	return ix, nil
+}
+
+// Pending returns the ids of the offers Open could not trust (a crash cut
+// their last write short): they are in no shard until an Apply writes or
+// deletes them, which the caller does from its source of truth.
+func (ix *Index) Pending() []string {
+	ix.applyMu.Lock()
+	defer ix.applyMu.Unlock()
+	return slices.Clone(ix.pending)
 }
 
 // openShard opens one shard and decodes the offers stored in it. Bleve may

@@ -136,3 +136,111 @@ func TestNewRefusesANonEmptyDirectory(t *testing.T) {
 		t.Fatal("created an index over existing files")
 	}
 }
+
+// TestOpenRepairsACrashedApply reproduces what a crash in the middle of an
+// Apply leaves on disk — an offer moved from 22 to 35 written in its new
+// shard but not yet deleted from its old one; an Apply whose journal is
+// still there — and checks that Open serves neither copy, reports the
+// offers as pending, and that writing them again settles everything.
+func TestOpenRepairsACrashedApply(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "index")
+	ix, err := New(diskConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(ctx, corpus(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// bread-near moves to Rennes (35): its new copy reaches shard 35, the
+	// crash comes before shard 22 forgets it.
+	moved := offer("bread-near", "Boulangerie Le Gall", "Découvrir le fournil et la vente.", at(rennes, "35000", "Rennes", "35"))
+	d := newDoc(&moved, nil)
+	if err := ix.shards["35"].text.Index(moved.ID, bleveDoc(d, true)); err != nil {
+		t.Fatal(err)
+	}
+	// And an Apply on "vet" was under way.
+	if err := writeJournal(dir, []string{"vet"}); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+
+	re, err := Open(diskConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := re.Pending(); !slices.Equal(got, []string{"bread-near", "vet"}) {
+		t.Fatalf("pending %v, want [bread-near vet]", got)
+	}
+	for _, q := range []stageindex.SearchRequest{{Query: "boulangerie"}, {Center: &stBrieuc, RadiusKm: 60}, {Center: &rennes, RadiusKm: 10}} {
+		res, err := re.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			if h.ID == "bread-near" || h.ID == "vet" {
+				t.Errorf("search %+v serves the untrusted %s", q, h.ID)
+			}
+		}
+	}
+	// The caller writes them again from its source: the moved offer in
+	// Rennes, vet deleted meanwhile.
+	if err := re.Apply(ctx, []stageindex.Offer{moved}, []string{"vet"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(re.Pending()) != 0 {
+		t.Fatalf("still pending: %v", re.Pending())
+	}
+	if _, err := os.Stat(filepath.Join(dir, journalFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("journal left after the repair: %v", err)
+	}
+	re.Close()
+	re, err = Open(diskConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	if len(re.Pending()) != 0 {
+		t.Fatalf("pending after a clean reopen: %v", re.Pending())
+	}
+	res, _ := re.Search(ctx, stageindex.SearchRequest{Query: "boulangerie", Center: &rennes, RadiusKm: 5})
+	if got := ids(res.Hits); !slices.Equal(got, []string{"bread-near"}) {
+		t.Errorf("around Rennes: %v, want [bread-near]", got)
+	}
+	res, _ = re.Search(ctx, stageindex.SearchRequest{Query: "boulangerie", Center: &plerin, RadiusKm: 1})
+	if slices.Contains(ids(res.Hits), "bread-near") {
+		t.Errorf("the old copy near Plérin is still served: %v", ids(res.Hits))
+	}
+	if n := re.Len(); n != len(corpus())-1 {
+		t.Errorf("%d offers, want %d", n, len(corpus())-1)
+	}
+}
+
+func TestOpenRefusesMissingShards(t *testing.T) {
+	for _, spoil := range []func(dir string){
+		func(dir string) { os.RemoveAll(shardPath(dir, "35")) },
+		func(dir string) {
+			entries, _ := os.ReadDir(filepath.Join(dir, "shards"))
+			for _, e := range entries {
+				os.RemoveAll(filepath.Join(dir, "shards", e.Name()))
+			}
+		},
+	} {
+		dir := filepath.Join(t.TempDir(), "index")
+		ix, err := New(diskConfig(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.Apply(context.Background(), corpus(), nil); err != nil {
+			t.Fatal(err)
+		}
+		ix.Close()
+		spoil(dir)
+		if re, err := Open(diskConfig(dir)); !errors.Is(err, ErrIncompatible) {
+			if re != nil {
+				re.Close()
+			}
+			t.Fatalf("opened an index with shards missing: %v", err)
+		}
+	}
+}
