@@ -32,6 +32,9 @@ const (
 type meta struct {
 	Cursor    Cursor    `json:"cursor"`
 	WrittenAt time.Time `json:"written_at"`
+	// Identity is the database and source the index was built from; an
+	// index without one (built before it was recorded) is rebuilt.
+	Identity *Identity `json:"identity,omitempty"`
 }
 
 // errNoIndex reports a data directory without a usable index.

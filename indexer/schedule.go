@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -14,6 +15,7 @@ type Schedules struct {
 	Reconcile string // compare the whole index with the database
 	Retire    string // drop offers whose weeks are all past
 	Rebuild   string // full rebuild (usually empty: on demand only)
+	Prune     string // delete change-log rows older than SyncConfig.ChangeRetention
 	// Location is the time zone of the five-field specs; nil is time.Local.
 	Location *time.Location
 }
@@ -34,6 +36,7 @@ func (s *Syncer) Schedule(sch Schedules) (*cron.Cron, error) {
 		{"reconcile", sch.Reconcile, s.Reconcile},
 		{"retire", sch.Retire, s.Retire},
 		{"rebuild", sch.Rebuild, s.Rebuild},
+		{"prune", sch.Prune, func() { s.Prune(context.Background()) }},
 	} {
 		if e.spec == "" {
 			continue

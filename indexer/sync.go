@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/search"
 )
 
@@ -34,6 +36,10 @@ type SyncConfig struct {
 	Logger *slog.Logger
 	// Now decides which offers are searchable; nil is time.Now.
 	Now func() time.Time
+	// ChangeRetention is how long offer_changes keeps a change (Prune): an
+	// index whose cursor is older may have missed pruned changes and is
+	// rebuilt. Zero: changes are never pruned.
+	ChangeRetention time.Duration
 }
 
 // Syncer keeps a search index equal to the searchable offers of the
@@ -124,10 +130,15 @@ func (s *Syncer) notify() {
 type loop struct {
 	ix       *search.Index // current index, nil until the first is loaded
 	gen      string        // its directory under DataDir, "" in memory
-	cursor   Cursor
-	building bool
-	failures int // consecutive failed polls
-	metaAt   time.Time
+	identity *Identity     // what it was built from, nil in memory
+	// unverified: reopened while PostgreSQL was down, its identity not yet
+	// compared with the database's.
+	unverified bool
+	lastOK     time.Time // end of the last successful poll
+	cursor     Cursor
+	building   bool
+	failures   int // consecutive failed polls
+	metaAt     time.Time
 }
 
 // Run syncs until ctx is done, then returns nil, or an error if the data
@@ -196,22 +207,78 @@ func backoff(n int, max time.Duration) time.Duration {
 // poll applies the changes committed since l.cursor to l.ix.
 func (s *Syncer) poll(ctx context.Context, l *loop) error {
 	start := time.Now()
+	if l.unverified {
+		why, err := s.mismatch(ctx, l.identity, l.cursor, l.lastOK)
+		if err != nil {
+			s.failed(err)
+			return err
+		}
+		if why != "" {
+			// Not ours to serve: stop answering from it (503) and build.
+			s.log.Warn("the index on disk does not match the database: rebuilding", "reason", why)
+			s.unload(l)
+			return nil
+		}
+		l.unverified = false
+	}
+	if s.cfg.ChangeRetention > 0 && !l.lastOK.IsZero() && start.Sub(l.lastOK) > s.cfg.ChangeRetention {
+		// Down longer than the change log keeps changes: some are gone.
+		s.log.Warn("the index is older than the change log's retention: rebuilding", "last_sync", l.lastOK)
+		s.unload(l)
+		return nil
+	}
+	if ids := l.ix.Pending(); len(ids) > 0 {
+		if err := s.repair(ctx, l.ix, ids); err != nil {
+			s.failed(err)
+			return err
+		}
+		s.log.Info("sync: offers of an interrupted write restored from the database", "offers", len(ids))
+	}
 	pending := s.pendingMark()
 	next, n, err := s.catchUp(ctx, l.ix, l.cursor)
 	if err != nil {
 		s.failed(err)
 		return err
 	}
-	l.cursor = next
+	l.cursor, l.lastOK = next, time.Now()
 	s.synced(start, pending, int64(n), l)
 	if l.gen != "" && (n > 0 || time.Since(l.metaAt) > 30*time.Second) {
 		// Written only now: the Apply it covers has returned (and is
 		// durable), so a crash replays from here at worst, never skips.
-		if err := writeMeta(l.gen, meta{Cursor: next, WrittenAt: time.Now().UTC()}); err != nil {
+		if err := writeMeta(l.gen, meta{Cursor: next, WrittenAt: time.Now().UTC(), Identity: l.identity}); err != nil {
 			s.log.Error("sync: cannot persist cursor", "err", err)
 		} else {
 			l.metaAt = time.Now()
 		}
+	}
+	return nil
+}
+
+// repair writes again, from the database, the offers a crashed write left
+// untrusted (search.Index.Pending): each is written or deleted as the
+// database has it now.
+func (s *Syncer) repair(ctx context.Context, ix *search.Index, ids []string) error {
+	rows, err := s.cfg.Store.OffersByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	found := map[string]bool{}
+	var ups []stageindex.Offer
+	for _, o := range rows {
+		found[o.ID] = true
+		if o.Indexable(now) {
+			ups = append(ups, o)
+		}
+	}
+	var dels []string
+	for _, id := range ids {
+		if !found[id] || !slices.ContainsFunc(ups, func(o stageindex.Offer) bool { return o.ID == id }) {
+			dels = append(dels, id)
+		}
+	}
+	if err := ix.Apply(ctx, ups, dels); err != nil {
+		return fmt.Errorf("indexer: repair: %w", err)
 	}
 	return nil
 }

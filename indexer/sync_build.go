@@ -14,10 +14,11 @@ import (
 
 // builtIndex is a full build handed from its goroutine to the sync loop.
 type builtIndex struct {
-	ix      *search.Index
-	gen     string // generation directory, "" in memory
-	cursor  Cursor
-	started time.Time
+	ix       *search.Index
+	gen      string // generation directory, "" in memory
+	cursor   Cursor
+	identity *Identity
+	started  time.Time
 }
 
 // start loads the first index: the one on disk if it opens, caught up by
@@ -31,12 +32,14 @@ func (s *Syncer) start(ctx context.Context, l *loop, wg *sync.WaitGroup) error {
 		if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
 			return fmt.Errorf("indexer: data dir: %w", err)
 		}
-		ix, gen, m, err := s.openExisting()
+		ix, gen, m, err := s.openExisting(ctx)
 		if err == nil {
 			if err := s.cfg.Live.Swap(ix); err != nil {
 				s.log.Warn("sync: closing the previous index", "err", err)
 			}
 			l.ix, l.gen, l.cursor, l.metaAt = ix, gen, m.Cursor, time.Now()
+			l.identity, l.lastOK = m.Identity, m.WrittenAt
+			l.unverified = m.unverified
 			s.setReady(l.cursor)
 			s.log.Info("index reopened", "dir", gen, "offers", ix.Len(), "xmin", m.Cursor.XMin,
 				"seconds", time.Since(s.st.started).Seconds())
@@ -62,21 +65,79 @@ func (s *Syncer) start(ctx context.Context, l *loop, wg *sync.WaitGroup) error {
 	return nil
 }
 
-// openExisting opens the current generation of the data directory.
-func (s *Syncer) openExisting() (*search.Index, string, meta, error) {
+// openExisting opens the current generation of the data directory, when
+// it was built from this database (checked when PostgreSQL answers; when
+// it does not, the index is served and m.unverified set, for the first
+// successful poll to check).
+func (s *Syncer) openExisting(ctx context.Context) (*search.Index, string, openedMeta, error) {
 	gen, err := currentGen(s.cfg.DataDir)
 	if err != nil {
-		return nil, "", meta{}, err
+		return nil, "", openedMeta{}, err
 	}
-	m, err := readMeta(gen)
+	mm, err := readMeta(gen)
 	if err != nil {
-		return nil, "", meta{}, err
+		return nil, "", openedMeta{}, err
+	}
+	m := openedMeta{meta: mm}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	why, err := s.mismatch(cctx, mm.Identity, mm.Cursor, mm.WrittenAt)
+	cancel()
+	switch {
+	case err != nil:
+		s.log.Warn("PostgreSQL unreachable: serving the index on disk unverified until it answers", "err", err)
+		m.unverified = true
+	case why != "":
+		return nil, "", openedMeta{}, fmt.Errorf("indexer: %s: %w", why, errNoIndex)
 	}
 	ix, err := openIndex(s.cfg.Search, filepath.Join(gen, searchDir))
 	if err != nil {
-		return nil, "", meta{}, fmt.Errorf("indexer: open %s: %w", gen, err)
+		return nil, "", openedMeta{}, fmt.Errorf("indexer: open %s: %w", gen, err)
 	}
 	return ix, gen, m, nil
+}
+
+// openedMeta is a generation's meta as openExisting found it.
+type openedMeta struct {
+	meta
+	unverified bool
+}
+
+// mismatch says why an index built from id, synced to cursor c whose last
+// successful sync was at synced, cannot follow the database ("" when it
+// can); err when the database cannot be asked.
+func (s *Syncer) mismatch(ctx context.Context, id *Identity, c Cursor, synced time.Time) (string, error) {
+	cur, err := s.cfg.Store.Identity(ctx)
+	if err != nil {
+		return "", err
+	}
+	xmin, err := s.cfg.Store.currentXMin(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case id == nil:
+		return "the index records no database identity", nil
+	case *id != cur:
+		return fmt.Sprintf("built from %+v, the database is %+v", *id, cur), nil
+	case xmin < c.XMin:
+		return fmt.Sprintf("the database went back in time (xmin %d, the index is at %d): restored from a backup?", xmin, c.XMin), nil
+	case s.cfg.ChangeRetention > 0 && !synced.IsZero() && time.Since(synced) > s.cfg.ChangeRetention:
+		return fmt.Sprintf("last synced %s ago, longer than the change log keeps changes (%s)", time.Since(synced).Round(time.Second), s.cfg.ChangeRetention), nil
+	}
+	return "", nil
+}
+
+// unload stops serving l's index (searches answer 503) and builds a new
+// one from the database.
+func (s *Syncer) unload(l *loop) {
+	if err := s.cfg.Live.Swap(nil); err != nil {
+		s.log.Warn("sync: closing the index", "err", err)
+	}
+	s.mu.Lock()
+	s.st.ready = false
+	s.mu.Unlock()
+	*l = loop{building: l.building}
+	s.Rebuild()
 }
 
 // buildInBackground builds a full index in a goroutine, retrying with
@@ -123,6 +184,12 @@ func (s *Syncer) build(ctx context.Context) (builtIndex, error) {
 		b.gen = gen
 		cfg = withDir(cfg, filepath.Join(gen, searchDir))
 	}
+	id, err := s.cfg.Store.Identity(ctx)
+	if err != nil {
+		s.discard(b)
+		return b, err
+	}
+	b.identity = &id
 	ix, wm, err := Build(ctx, s.cfg.Store, cfg, s.cfg.Now())
 	if err != nil {
 		s.discard(b)
@@ -130,7 +197,7 @@ func (s *Syncer) build(ctx context.Context) (builtIndex, error) {
 	}
 	b.ix, b.cursor = ix, CursorOf(wm)
 	if b.gen != "" {
-		if err := writeMeta(b.gen, meta{Cursor: b.cursor, WrittenAt: time.Now().UTC()}); err != nil {
+		if err := writeMeta(b.gen, meta{Cursor: b.cursor, WrittenAt: time.Now().UTC(), Identity: b.identity}); err != nil {
 			s.discard(b)
 			return b, err
 		}
@@ -162,7 +229,7 @@ func (s *Syncer) install(ctx context.Context, l *loop, b builtIndex) {
 		next = b.cursor
 	}
 	if b.gen != "" {
-		err := writeMeta(b.gen, meta{Cursor: next, WrittenAt: time.Now().UTC()})
+		err := writeMeta(b.gen, meta{Cursor: next, WrittenAt: time.Now().UTC(), Identity: b.identity})
 		if err == nil {
 			err = commitGen(s.cfg.DataDir, b.gen)
 		}
@@ -183,6 +250,7 @@ func (s *Syncer) install(ctx context.Context, l *loop, b builtIndex) {
 		}
 	}
 	l.ix, l.gen, l.cursor, l.metaAt = b.ix, b.gen, next, time.Now()
+	l.identity, l.unverified, l.lastOK = b.identity, false, time.Now()
 	took := time.Since(b.started)
 	s.setReady(next)
 	s.setRebuilding(false, took)

@@ -2,6 +2,8 @@ package indexer_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +94,29 @@ func TestSyncUnusableDataDir(t *testing.T) {
 			os.RemoveAll(sdir)
 			writeFile(t, sdir, "not a directory")
 		}},
+		{"a shard missing", func(t *testing.T, dir, gen string) {
+			shards := filepath.Join(dir, gen, "search", "shards")
+			entries, err := os.ReadDir(shards)
+			if err != nil || len(entries) == 0 {
+				t.Fatalf("no shard to remove: %v", err)
+			}
+			os.RemoveAll(filepath.Join(shards, entries[0].Name()))
+		}},
+		{"no identity recorded", func(t *testing.T, dir, gen string) {
+			editMeta(t, filepath.Join(dir, gen, "sync.json"), func(m map[string]any) { delete(m, "identity") })
+		}},
+		{"built from another database", func(t *testing.T, dir, gen string) {
+			editMeta(t, filepath.Join(dir, gen, "sync.json"), func(m map[string]any) {
+				m["identity"].(map[string]any)["generation"] = "00000000-0000-0000-0000-000000000000"
+			})
+		}},
+		{"database restored from an older backup", func(t *testing.T, dir, gen string) {
+			// A cursor ahead of the database: its transaction ids went back.
+			editMeta(t, filepath.Join(dir, gen, "sync.json"), func(m map[string]any) {
+				m["cursor"].(map[string]any)["xmin"] = 1 << 40
+				delete(m["cursor"].(map[string]any), "snapshot")
+			})
+		}},
 		{"empty directory", func(t *testing.T, dir, gen string) {
 			entries, _ := os.ReadDir(dir)
 			for _, e := range entries {
@@ -125,5 +150,79 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func editMeta(t *testing.T, path string, edit func(m map[string]any)) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	b, _ = json.Marshal(m)
+	writeFile(t, path, string(b))
+}
+
+// TestSyncRefusesAnotherDatabasesIndex builds a data directory from one
+// database and starts a syncer on it against another: it never serves the
+// first database's offers, and rebuilds from the second.
+func TestSyncRefusesAnotherDatabasesIndex(t *testing.T) {
+	stA, poolA := newStore(t)
+	stB, poolB := newStore(t)
+	putMany(t, poolA, "a-", 300)
+	putMany(t, poolB, "b-", 40)
+	dir := t.TempDir()
+	r := startSyncer(t, stA, indexer.SyncConfig{DataDir: dir})
+	waitConverged(t, stA, r.live, 30*time.Second)
+	r.stop()
+
+	r = startSyncer(t, stB, indexer.SyncConfig{DataDir: dir})
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if _, ok := r.live.Get("a-00001"); ok {
+			t.Fatal("served an offer of the other database")
+		}
+		if r.live.Ready() {
+			break
+		}
+	}
+	waitConverged(t, stB, r.live, 30*time.Second)
+}
+
+func TestLockDataDir(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := indexer.LockDataDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := indexer.LockDataDir(dir); !errors.Is(err, indexer.ErrLocked) {
+		t.Fatalf("second lock: %v, want ErrLocked", err)
+	}
+	unlock()
+	unlock2, err := indexer.LockDataDir(dir)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock2()
+}
+
+func TestPruneChanges(t *testing.T) {
+	ctx := context.Background()
+	st, pool := newStore(t)
+	putMany(t, pool, "a-", 30)
+	if _, err := pool.Exec(ctx, `UPDATE offer_changes SET changed_at = now() - interval '10 days' WHERE offer_id < 'a-00010'`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.PruneChanges(ctx, 7*24*time.Hour)
+	if err != nil || n != 9 {
+		t.Fatalf("pruned %d rows (%v), want 9 (a-00001…a-00009)", n, err)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM offer_changes`).Scan(&left); err != nil || left != 21 {
+		t.Fatalf("%d rows left (%v), want 21", left, err)
 	}
 }

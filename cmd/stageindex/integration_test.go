@@ -75,10 +75,11 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	addr := freeAddr(t)
+	dataDir := t.TempDir()
 	served := make(chan error, 1)
 	rec := &recorder{}
 	go func() {
-		_, err := run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--data-dir", t.TempDir()}, slog.New(rec))
+		_, err := run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--data-dir", dataDir}, slog.New(rec))
 		served <- err
 	}()
 	base := "http://" + addr
@@ -86,6 +87,15 @@ func TestEndToEnd(t *testing.T) {
 	// A first start into an empty data dir is normal: nothing to warn about.
 	if w := rec.messages(slog.LevelWarn); len(w) > 0 {
 		t.Errorf("first start with an empty data dir warned: %q", w)
+	}
+
+	// A second server on the same data dir stops at once, saying why.
+	start := time.Now()
+	if _, err := run(ctx, []string{"serve", "--database-url", dsn, "--addr", freeAddr(t), "--data-dir", dataDir}, log); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("second serve on one data dir: %v, want an 'in use' error", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the second serve took %v to give up", d)
 	}
 
 	var res stageindex.SearchResult

@@ -31,6 +31,8 @@ type config struct {
 	reconcileSchedule string // cron spec, "" disables
 	retireSchedule    string
 	rebuildSchedule   string
+	pruneSchedule     string
+	changeRetention   time.Duration
 	pollInterval      time.Duration
 	// source is a platform's view (schema.view) to sync from instead of
 	// stageindex's offers table; "" for the table.
@@ -142,6 +144,14 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 			"cron spec of the pass dropping past offers, empty to disable (STAGEINDEX_RETIRE_SCHEDULE)")
 		fs.StringVar(&cfg.rebuildSchedule, "rebuild-schedule", envOr("STAGEINDEX_REBUILD_SCHEDULE", ""),
 			"cron spec of full rebuilds, empty for none; SIGHUP also rebuilds (STAGEINDEX_REBUILD_SCHEDULE)")
+		retention, err := time.ParseDuration(envOr("STAGEINDEX_CHANGE_RETENTION", "168h"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("STAGEINDEX_CHANGE_RETENTION: %w", err)
+		}
+		fs.StringVar(&cfg.pruneSchedule, "prune-schedule", envOr("STAGEINDEX_PRUNE_SCHEDULE", "@every 1h"),
+			"cron spec of the pass deleting change-log rows older than --change-retention, empty to disable (STAGEINDEX_PRUNE_SCHEDULE)")
+		fs.DurationVar(&cfg.changeRetention, "change-retention", retention,
+			"how long the change log keeps a change; a replica down longer rebuilds, 0 keeps everything (STAGEINDEX_CHANGE_RETENTION)")
 		fs.DurationVar(&cfg.pollInterval, "poll-interval", poll,
 			"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
 		fs.StringVar(&cfg.source, "source", envOr("STAGEINDEX_SOURCE", ""),

@@ -26,6 +26,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
+	// One server per data dir: a second one stops here, at once.
+	if cfg.dataDir != "" {
+		unlock, err := indexer.LockDataDir(cfg.dataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	// Bound first: a taken port fails at once, and "listening" below is
 	// only logged once connections are accepted.
 	ln, err := net.Listen("tcp", cfg.addr)

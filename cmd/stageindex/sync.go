@@ -24,13 +24,14 @@ type runningSync struct {
 func startSync(ctx context.Context, fail context.CancelCauseFunc, cfg config, st *indexer.Store, scfg search.Config, live *search.Live, logger *slog.Logger) (*runningSync, error) {
 	s, err := indexer.NewSyncer(indexer.SyncConfig{
 		Store: st, Live: live, Search: scfg, DataDir: cfg.dataDir,
-		PollInterval: cfg.pollInterval, Logger: logger,
+		PollInterval: cfg.pollInterval, Logger: logger, ChangeRetention: cfg.changeRetention,
 	})
 	if err != nil {
 		return nil, err
 	}
 	c, err := s.Schedule(indexer.Schedules{
 		Reconcile: cfg.reconcileSchedule, Retire: cfg.retireSchedule, Rebuild: cfg.rebuildSchedule,
+		Prune: cfg.pruneSchedule,
 	})
 	if err != nil {
 		return nil, err
