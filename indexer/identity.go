@@ -41,9 +41,6 @@ func (s *Store) Identity(ctx context.Context) (Identity, error) {
 	return id, nil
 }
 
-// SourceName is the relation the Store reads offers from.
-func (s *Store) SourceName() string { return "offers" }
-
 // currentXMin is the xmin of a snapshot taken now. Transaction ids only
 // grow on one timeline: a cursor above it was taken on a database that has
 // since gone back in time (a restore), whose new transactions may reuse
@@ -61,7 +58,7 @@ func (s *Store) currentXMin(ctx context.Context) (uint64, error) {
 // snapshot; an id without a row is absent from the result.
 func (s *Store) OffersByID(ctx context.Context, ids []string) (offers []stageindex.Offer, err error) {
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		offers, err = offersByID(ctx, tx, ids)
+		offers, err = s.readByIDs(ctx, tx, ids)
 		return err
 	})
 	if err != nil {
