@@ -85,6 +85,12 @@ func (r *SearchRequest) Validate() error {
 			}
 		}
 	}
+	for _, d := range r.Scope {
+		if !ValidDepartment(d) {
+			add("where", CodeInvalidDept, "scope: %q is not a department code", d)
+			break
+		}
+	}
 	switch r.Remote {
 	case "":
 		r.Remote = RemoteExclude

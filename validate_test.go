@@ -28,6 +28,8 @@ func TestSearchRequestValidate(t *testing.T) {
 		{"week", SearchRequest{Weeks: []string{"2027-W53"}}, []string{"week:invalid_week"}},
 		{"department", SearchRequest{Departments: []string{"20"}}, []string{"department:invalid_department"}},
 		{"too many", SearchRequest{Departments: slices.Repeat([]string{"22"}, 51)}, []string{"department:too_many_values"}},
+		{"scope", SearchRequest{Scope: []string{"22", "xx"}}, []string{"where:invalid_department"}},
+		{"area sorted by distance", SearchRequest{Scope: []string{"29"}, Sort: SortDistance}, []string{"sort:needs_place"}},
 		{"remote", SearchRequest{Remote: "sometimes"}, []string{"remote:not_one_of"}},
 		{"sort", SearchRequest{Sort: "price"}, []string{"sort:not_one_of"}},
 		{"distance without place", SearchRequest{Sort: SortDistance}, []string{"sort:needs_place"}},

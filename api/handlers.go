@@ -13,7 +13,7 @@ import (
 func asError(err error, target **stageindex.Error) bool { return errors.As(err, target) }
 
 func (s *Server) searchOffers(c *fiber.Ctx) error {
-	req, place, caller, err := parseSearch(c.Context().QueryArgs(), s.opts.Places)
+	req, place, caller, err := parseSearch(c.Context().QueryArgs(), s.opts.Places, s.opts.Searcher)
 	if err != nil {
 		return err
 	}
@@ -25,6 +25,9 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 		return err
 	}
 	res.Place = place
+	if place != nil && place.FromQuery {
+		res.QUsed = req.Query
+	}
 	s.metrics.search(caller, res.TookMs)
 	c.Set("Cache-Control", "public, max-age=60")
 	return s.sendSearchResult(c, res)

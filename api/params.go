@@ -141,11 +141,11 @@ func oneOf(a args, name string, allowed ...string) string {
 }
 
 // parseSearch turns the query string into a SearchRequest, resolving the
-// place with places. It checks the syntax of each parameter (numbers,
+// place with places (or reading it in q, asking vocab: place_query.go). It checks the syntax of each parameter (numbers,
 // booleans, repeats, UTF-8) and leaves the contract's rules to
 // SearchRequest.Validate, whose errors it merges with its own. Every
 // problem is reported, none is guessed around.
-func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *stageindex.Place, string, error) {
+func parseSearch(qa *fasthttp.Args, places Places, vocab Searcher) (stageindex.SearchRequest, *stageindex.Place, string, error) {
 	var pe paramErrors
 	a := args{qa, &pe}
 	var req stageindex.SearchRequest
@@ -187,8 +187,9 @@ func parseSearch(qa *fasthttp.Args, places Places) (stageindex.SearchRequest, *s
 			break
 		}
 		place = &p
-		req.Center = &stageindex.LatLng{Lat: p.Lat, Lng: p.Lng}
-		req.Communes = places.CommuneCodes(p.INSEE)
+		applyPlace(&req, place, places)
+	case len(pe) == 0 && !hasLat && !hasLng:
+		place = placeFromQuery(&req, places, vocab) // "boulangerie brest"
 	}
 	for _, t := range a.many("track") {
 		req.Tracks = append(req.Tracks, stageindex.Track(strings.ToLower(t)))

@@ -27,13 +27,20 @@ type Searcher interface {
 	Get(id string) (stageindex.Offer, bool)
 	Suggest(q string, limit int) []stageindex.Suggestion
 	Stats() (stageindex.Stats, error)
+	// KnownKeyword tells whether a word or phrase of q is better read as a
+	// keyword (a job, a field, a frequent title word) than as a place.
+	KnownKeyword(word string) bool
 	Ready() bool
 }
 
-// Places resolves and autocompletes French places.
+// Places resolves and autocompletes French places: communes, départements,
+// régions, the country.
 type Places interface {
 	Resolve(where string) (stageindex.Place, error)
 	Autocomplete(q string, limit int) []stageindex.Place
+	// PlaceInQuery finds a place typed at the end or start of the keywords
+	// q, unless isKeyword reads it as a keyword, and returns q without it.
+	PlaceInQuery(q string, isKeyword func(word string) bool) (rest string, p stageindex.Place, ok bool)
 	// CommuneCodes returns the INSEE codes making up a commune: its own,
 	// plus its arrondissements for Paris, Lyon and Marseille.
 	CommuneCodes(insee string) []string

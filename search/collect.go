@@ -76,9 +76,18 @@ const distanceDamping = 10
 // real word and a neighbouring trade never crowds out the one asked for.
 func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]match, error) {
 	var shards []*shard
-	if f.center != nil && f.remote == stageindex.RemoteExclude {
+	switch {
+	case f.scope != nil && f.remote == stageindex.RemoteExclude:
+		// An area's offers are in its departments' shards (a remote
+		// offer, in any area when asked for, may be in any shard).
+		for d := range f.scope {
+			if s := ix.shards[d]; s != nil {
+				shards = append(shards, s)
+			}
+		}
+	case f.center != nil && f.remote == stageindex.RemoteExclude:
 		shards = ix.shardsNear(f.center.Lat, f.center.Lng, f.radius)
-	} else {
+	default:
 		for _, s := range ix.shards {
 			shards = append(shards, s)
 		}

@@ -17,7 +17,8 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 	}
 	steps := []step{
 		{"radius", func(r *stageindex.SearchRequest, _ **textPlan) bool {
-			if r.Center == nil || r.RadiusKm >= stageindex.MaxRadiusKm {
+			// An area (Scope) has no radius to widen: it stays as asked.
+			if r.Center == nil || r.Scope != nil || r.RadiusKm >= stageindex.MaxRadiusKm {
 				return false
 			}
 			r.RadiusKm, r.Communes = stageindex.MaxRadiusKm, nil

@@ -76,6 +76,7 @@ type filters struct {
 	center     *stageindex.LatLng
 	radius     float64
 	communes   map[string]bool // radius 0: the commune's INSEE codes
+	scope      map[string]bool // an area: its department codes
 	cx, cy, cz float64         // unit vector of center
 	maxChord2  float64         // squared chord of the radius
 }
@@ -93,6 +94,14 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 		f.communes, f.radius = map[string]bool{}, communeDiskKm
 		for _, c := range req.Communes {
 			f.communes[c] = true
+		}
+	}
+	if req.Scope != nil {
+		// An area (département, région) is a place filter, not a facet:
+		// the departments facet still counts each département in it.
+		f.scope = make(map[string]bool, len(req.Scope))
+		for _, d := range req.Scope {
+			f.scope[d] = true
 		}
 	}
 	f.maxChord2 = chord2ForKm(f.radius) * (1 + 1e-12)
@@ -139,8 +148,8 @@ func compileFilters(req stageindex.SearchRequest) *filters {
 
 // place decides whether h is in the searched area and returns its squared
 // chord distance (-1 when unknown). Remote offers, when asked for, are in
-// any area. doc, read only for radius 0 and a partner's Allowed, gives the
-// offer's commune and department.
+// any area. doc, read only for radius 0, areas and a partner's Allowed,
+// gives the offer's commune and department.
 func (f *filters) place(h *hot, doc *doc) (float64, bool) {
 	dist := -1.0
 	if f.allowed != nil && !f.allowed[doc.dept] {
@@ -163,6 +172,9 @@ func (f *filters) place(h *hot, doc *doc) (float64, bool) {
 		if remote {
 			return dist, true
 		}
+	}
+	if f.scope != nil {
+		return dist, f.scope[doc.dept]
 	}
 	if f.center == nil {
 		return dist, true

@@ -68,6 +68,7 @@ func TestBrowser(t *testing.T) {
 		{"shared link restores the search and back returns to it", testSharedLink},
 		{"ambiguous town offers its candidates", testAmbiguousPlace},
 		{"no hit nearby shows the widened search", testRelaxed},
+		{"a région and a town typed in q", testAreaAndPlaceInQuery},
 		{"offer text is never markup", testNoInjection},
 		{"around me searches from the pupil's position", testAroundMe},
 		{"voir plus appends the next page", testMore},
@@ -218,6 +219,26 @@ func testAmbiguousPlace(t *testing.T, ctx context.Context, base string) {
 	waitFor[bool](t, ctx, "the chosen place's search", fmt.Sprintf(
 		`(document.getElementById("errors").hidden && where.value === %q &&
 		  document.getElementById("results-title").textContent.includes("Saint-Denis")) || null`, p.Candidates[0]))
+}
+
+// testAreaAndPlaceInQuery: a région searched whole, and a town typed in
+// the keywords, are said in the status line.
+func testAreaAndPlaceInQuery(t *testing.T, ctx context.Context, base string) {
+	loaded(t, ctx, base+"/?where=Bretagne")
+	got := waitFor[shown](t, ctx, "région results", shownJS)
+	if !strings.HasSuffix(got.Status, "en région Bretagne") {
+		t.Errorf("status %q, want it to name the région", got.Status)
+	}
+	for _, h := range got.Hits {
+		if h.Distance != "" {
+			t.Errorf("hit %q shows a distance %q in a région search", h.Title, h.Distance)
+		}
+	}
+	loaded(t, ctx, base+"/?q=mecanique+brest")
+	got = waitFor[shown](t, ctx, "results of a town in q", shownJS)
+	if want := "près de Brest (29200) (lieu lu dans ta recherche, mots-clés « mecanique »)"; !strings.HasSuffix(got.Status, want) {
+		t.Errorf("status %q, want it to end with %q", got.Status, want)
+	}
 }
 
 func testRelaxed(t *testing.T, ctx context.Context, base string) {

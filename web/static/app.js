@@ -156,13 +156,23 @@
     return li;
   }
 
-  function placeName(p) { return p.name + " (" + (p.postcode || p.department) + ")"; }
+  // A commune with its postcode, an area (département, région, France) by
+  // its label: both are what the where field takes back.
+  function isArea(p) { return p.kind && p.kind !== "commune"; }
+  function placeName(p) { return isArea(p) ? p.label : p.name + " (" + (p.postcode || p.department) + ")"; }
+  const KINDS = { commune: "commune", department: "département", region: "région", country: "pays" };
+  function placeHint(p) { return isArea(p) ? KINDS[p.kind] || "" : "commune " + (p.label ? p.label.slice(p.name.length).trim() : "(" + p.department + ")"); }
 
   function statusText(res, s) {
     const n = res.total;
     let t = n === 0 ? "Aucun stage trouvé" : n.toLocaleString("fr-FR") + (n > 1 ? " stages trouvés" : " stage trouvé");
-    if (res.place) t += s.radius === "0" ? " à " + placeName(res.place) : " près de " + placeName(res.place);
+    const p = res.place;
+    if (p && p.kind === "country") t += " dans toute la France";
+    else if (p && p.kind === "region") t += " en région " + p.label;
+    else if (p && p.kind === "department") t += " dans le département " + p.label;
+    else if (p) t += s.radius === "0" ? " à " + placeName(p) : " près de " + placeName(p);
     else if (s.lat !== null) t += " autour de toi";
+    if (p && p.from_query) t += " (lieu lu dans ta recherche" + (res.q_used ? ", mots-clés « " + res.q_used + " »" : "") + ")";
     return t;
   }
 
@@ -219,8 +229,10 @@
       const cands = e.candidates || [];
       if (e.param === "where") {
         whereIn.setAttribute("aria-invalid", "true");
-        li.appendChild(el("strong", "", /ambiguous/.test(e.message) ? "Plusieurs communes portent ce nom. Laquelle ?"
-          : cands.length ? "Commune introuvable. Tu voulais dire :" : "Commune ou code postal introuvable."));
+        const areas = cands.some(isArea);
+        li.appendChild(el("strong", "", e.code === "ambiguous_place" || /ambiguous/.test(e.message)
+          ? (areas ? "Plusieurs lieux portent ce nom. Lequel ?" : "Plusieurs communes portent ce nom. Laquelle ?")
+          : cands.length ? "Lieu introuvable. Tu voulais dire :" : "Commune, code postal, département ou région introuvable."));
       } else if (PARAMS[e.param]) {
         li.appendChild(el("strong", "", PARAMS[e.param] + " :"));
       }
@@ -310,13 +322,18 @@
           if (!r.ok) return;
           const items = pick(await r.json());
           list.textContent = "";
-          for (const t of items) { const o = el("option"); o.value = t; list.appendChild(o); }
+          for (const t of items) {
+            const o = el("option");
+            if (typeof t === "string") o.value = t;
+            else { o.value = t.value; o.label = t.label; }
+            list.appendChild(o);
+          }
         } catch (e) { /* suggestions are a help, not a need */ }
       }, 200);
     });
   }
   complete(qIn, $("q-list"), "/api/v1/suggest", (d) => (d.suggestions || []).map((x) => x.text));
-  complete(whereIn, $("where-list"), "/api/v1/places", (d) => (d.places || []).map(placeName));
+  complete(whereIn, $("where-list"), "/api/v1/places", (d) => (d.places || []).map((p) => ({ value: placeName(p), label: placeHint(p) })));
   whereIn.addEventListener("input", () => { if (whereIn.value !== HERE) here = null; });
 
   if (navigator.geolocation) {
