@@ -343,5 +343,5 @@ func (s *Syncer) pass(ctx context.Context, l *loop, r request, wg *sync.WaitGrou
 		return
 	}
 	s.log.Info("sync pass done", "pass", r.String(), "checked", rep.Checked,
-		"upserted", rep.Upserted, "deleted", rep.Deleted, "seconds", time.Since(start).Seconds())
+		"upserted", rep.Upserted, "deleted", rep.Deleted, "shard_fixes", rep.ShardFixes, "seconds", time.Since(start).Seconds())
 }

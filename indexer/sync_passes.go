@@ -13,6 +13,9 @@ type PassReport struct {
 	Checked  int // offers compared
 	Upserted int // offers missing from the index or stale, written
 	Deleted  int // offers removed from the index
+	// ShardFixes counts the disagreements between the text shards and the
+	// in-memory slots mended first (search.Index.RepairShards).
+	ShardFixes int
 }
 
 // reconcileBatch bounds the offers held in memory before an Apply.
@@ -25,6 +28,19 @@ const reconcileBatch = 2000
 // ix: a concurrent poll could be undone by an older snapshot.
 func (s *Syncer) reconcile(ctx context.Context, ix *search.Index) (PassReport, error) {
 	var rep PassReport
+	// The index with itself first: a copy stranded in a shard would not be
+	// seen by comparing ids with the database.
+	c, err := ix.RepairShards(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("indexer: reconcile: %w", err)
+	}
+	rep.ShardFixes = len(c.Unindexed) + c.BadSlots
+	for _, ids := range c.Stray {
+		rep.ShardFixes += len(ids)
+	}
+	if rep.ShardFixes > 0 {
+		s.log.Warn("sync: the index disagreed with itself: repaired", "stray", len(c.Stray), "unindexed", len(c.Unindexed), "bad_slots", c.BadSlots)
+	}
 	now := s.cfg.Now()
 	inDB := make(map[string]bool, ix.Len())
 	var ups []stageindex.Offer
@@ -39,7 +55,7 @@ func (s *Syncer) reconcile(ctx context.Context, ix *search.Index) (PassReport, e
 		ups = ups[:0]
 		return nil
 	}
-	_, err := s.cfg.Store.LoadOffers(ctx, func(o stageindex.Offer) error {
+	_, err = s.cfg.Store.LoadOffers(ctx, func(o stageindex.Offer) error {
 		rep.Checked++
 		if !o.Indexable(now) {
 			return nil

@@ -48,6 +48,7 @@ var commands = []struct{ name, args, summary string }{
 	{"serve", "", "serve the search page and API (demo offers without DATABASE_URL)"},
 	{"migrate", "", "apply the SQL migrations to DATABASE_URL"},
 	{"import", " FILE", "upsert offers from JSON lines (.jsonl, .jsonl.gz, - for stdin)"},
+	{"verify", "", "compare the index in --data-dir (no server running on it) with DATABASE_URL; exit 4 on any difference"},
 	{"health", "", "GET /healthz (--ready: /readyz) of the server at --addr; exit 0 if it answers 200"},
 }
 
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, logger *slog.Logger) (int, error) {
 			return 2, errors.New("usage: stageindex import FILE (.jsonl, .jsonl.gz or - for stdin)")
 		}
 		return importFile(ctx, *cfg, fs.Arg(0), logger)
+	case "verify":
+		return verify(ctx, *cfg)
 	case "health":
 		return health(ctx, *cfg)
 	}
@@ -156,6 +159,9 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 			"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
 		fs.StringVar(&cfg.source, "source", envOr("STAGEINDEX_SOURCE", ""),
 			"a platform's view SCHEMA.VIEW to build and sync from instead of stageindex's offers table; needs stageindex source install (STAGEINDEX_SOURCE)")
+	case "verify":
+		fs.StringVar(&cfg.dataDir, "data-dir", envOr("STAGEINDEX_DATA_DIR", ""), "directory of the index on disk (STAGEINDEX_DATA_DIR)")
+		fs.StringVar(&cfg.source, "source", envOr("STAGEINDEX_SOURCE", ""), "the view the index was built from, if any (STAGEINDEX_SOURCE)")
 	case "health":
 		fs.BoolVar(&cfg.ready, "ready", false, "probe /readyz (index loaded) instead of /healthz (process up)")
 		fs.DurationVar(&cfg.timeout, "timeout", 3*time.Second, "give up after this long")
