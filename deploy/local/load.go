@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+)
+
+// newClient is a plain net/http client keeping conns connections alive to
+// one host, as a browser-facing proxy or a partner's backend would.
+func newClient(conns int) *http.Client {
+	return &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns:        2 * conns,
+			MaxIdleConnsPerHost: 2 * conns,
+			IdleConnTimeout:     90 * time.Second,
+		},
+	}
+}
+
+// loadResult is what a load run saw at the client.
+type loadResult struct {
+	Requests  int            `json:"requests"`
+	Failed    int            `json:"failed"`
+	Failures  map[string]int `json:"failures,omitempty"` // by error text (status or transport error)
+	FailedAt  []float64      `json:"failed_at_s,omitempty"`
+	WallS     float64        `json:"wall_s"`
+	QPS       float64        `json:"qps"`
+	P50ms     float64        `json:"p50_ms"`
+	P95ms     float64        `json:"p95_ms"`
+	P99ms     float64        `json:"p99_ms"`
+	MaxMs     float64        `json:"max_ms"`
+	latencies []time.Duration
+}
+
+// runLoad sends the queries of qs in turn from conns connections to base
+// for dur, each connection starting at its own offset in the mix. A
+// request fails on a transport error, a status other than 200 or a body
+// cut short. Requests are never cancelled by the run ending: the last ones
+// finish (10 s client timeout).
+func runLoad(base string, qs []query, conns int, dur time.Duration) loadResult {
+	client := newClient(conns)
+	defer client.CloseIdleConnections()
+	paths := make([]string, len(qs))
+	for i, q := range qs {
+		paths[i] = base + q.path()
+	}
+	start := time.Now()
+	end := start.Add(dur)
+	var mu sync.Mutex
+	res := loadResult{Failures: map[string]int{}}
+	var wg sync.WaitGroup
+	for w := range conns {
+		wg.Go(func() {
+			var lat []time.Duration
+			fails := map[string]int{}
+			var failedAt []float64
+			for i := w * len(paths) / conns; time.Now().Before(end); i++ {
+				t0 := time.Now()
+				err := get(client, paths[i%len(paths)])
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					fails[err.Error()]++
+					failedAt = append(failedAt, t0.Sub(start).Seconds())
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			res.latencies = append(res.latencies, lat...)
+			for k, v := range fails {
+				res.Failures[k] += v
+				res.Failed += v
+			}
+			res.FailedAt = append(res.FailedAt, failedAt...)
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	slices.Sort(res.latencies)
+	slices.Sort(res.FailedAt)
+	res.Requests = len(res.latencies)
+	res.WallS = wall.Seconds()
+	res.QPS = float64(res.Requests) / wall.Seconds()
+	res.P50ms, res.P95ms = ms(percentile(res.latencies, 50)), ms(percentile(res.latencies, 95))
+	res.P99ms, res.MaxMs = ms(percentile(res.latencies, 99)), ms(percentile(res.latencies, 100))
+	return res
+}
+
+// get fetches url and reads the whole body; any outcome but a complete
+// 200 is an error.
+func get(client *http.Client, u string) error {
+	resp, err := client.Get(u)
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err // without the URL: failures are counted by kind
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return err
+}
+
+// percentile is the nearest-rank p-th percentile of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e4) / 100 }
+
+// getJSON decodes the JSON answer of a GET that must be a 200.
+func getJSON(ctx context.Context, client *http.Client, u string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
