@@ -1,18 +1,26 @@
 GO ?= go
 
-.PHONY: run test build vet bench eval geodata romedata
+.PHONY: run test build vet bench eval geodata replicas replicas-bench replica-capacity romedata
 
 ## run: serve the demo offers (or DATABASE_URL's) on :8080
 run:
 	scripts/setup.sh run
 	$(GO) run ./cmd/stageindex serve
 
+# helm, built from the Go module proxy at the pinned version (deploy/helm/
+# helm-version); the build is cached in the Go build cache after the first
+# time (~2 min with the downloads, then ~1 s).
+HELM ?= $(GO) run helm.sh/helm/v3/cmd/helm@$(shell cat deploy/helm/helm-version)
+
 ## test: every test, race detector on, against throwaway PostgreSQL clusters
-## (scripts/setup.sh installs PostgreSQL and PostGIS when missing)
+## (scripts/setup.sh installs PostgreSQL, PostGIS, HAProxy and Chromium when
+## missing); helm lints and renders the chart, which deploy's tests check
 test:
 	scripts/setup.sh test
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(HELM) lint --strict deploy/helm/stageindex -f deploy/helm/stageindex/ci/lint-values.yaml
+	$(HELM) template ci deploy/helm/stageindex -f deploy/helm/stageindex/ci/lint-values.yaml > /dev/null
+	STAGEINDEX_HELM='$(HELM)' $(GO) test -race -count=1 -timeout 20m ./...
 
 ## crashtest: kill -9 a serve with a data dir 12 times while 20,000 offers
 ## change at 1,000/s; every time, the index must equal the database
@@ -51,3 +59,26 @@ geodata:
 ROME_CSV ?= ../shared/rome/ROME_Arbo_20231127.csv
 romedata:
 	$(GO) run ./tools/rome -csv $(ROME_CSV)
+
+# The shared benchmark corpus and queries when present; else the demo
+# offers, and queries made from them.
+CORPUS ?= $(wildcard ../shared/bench/offers-100k.jsonl.gz)
+QUERIES ?= $(wildcard ../shared/bench/queries-1k.jsonl)
+LOCAL = $(GO) run ./deploy/local
+
+## replicas: PostgreSQL, 3 stageindex replicas and HAProxy on 127.0.0.1:8080
+## (docs/deploy.md); Ctrl-C stops them all; REPLICAS_FLAGS adds flags
+replicas:
+	scripts/setup.sh replicas
+	$(LOCAL) up -corpus '$(CORPUS)' -queries '$(QUERIES)' $(REPLICAS_FLAGS)
+
+## replicas-bench: 32 connections through HAProxy for 30 s, one replica
+## killed (kill -9) at 10 s and restarted at 20 s, then 1,000 changes
+replicas-bench:
+	scripts/setup.sh replicas
+	$(LOCAL) bench -corpus '$(CORPUS)' -queries '$(QUERIES)' -out deploy/local/results/bench-$$(date -u +%Y%m%dT%H%M).json $(REPLICAS_FLAGS)
+
+## replica-capacity: how far one replica goes (1, 8, 32 connections)
+replica-capacity:
+	scripts/setup.sh replicas
+	$(LOCAL) capacity -corpus '$(CORPUS)' -queries '$(QUERIES)' -out deploy/local/results/capacity-$$(date -u +%Y%m%dT%H%M).json $(REPLICAS_FLAGS)

@@ -2,7 +2,9 @@
 # Installs, from Debian's packages, what stageindex needs and this machine
 # lacks. Idempotent: it installs nothing when everything is there.
 #   scripts/setup.sh run    a C compiler (h3-go is cgo)
-#   scripts/setup.sh test   + PostgreSQL and PostGIS for the throwaway test clusters
+#   scripts/setup.sh test   + PostgreSQL and PostGIS for the throwaway test clusters,
+#                           HAProxy (deploy's tests) and Chromium (web's)
+#   scripts/setup.sh replicas  a C compiler, PostgreSQL and HAProxy (make replicas)
 set -euo pipefail
 what=${1:-test}
 export DEBIAN_FRONTEND=noninteractive
@@ -35,6 +37,11 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     done
   fi
 fi
+# deploy/local's and deploy's tests run HAProxy (Debian's 2.6), as make
+# replicas does.
+command -v haproxy >/dev/null || apt_install haproxy
+[ "$what" = replicas ] && exit 0
+
 # internal/baseline's tests (and make bench) need PostGIS in the PostgreSQL
 # that pgtest picks: the newest one under /usr/lib/postgresql.
 pgver=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
