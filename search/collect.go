@@ -13,7 +13,7 @@ import (
 //
 // The keys are appended to *buf, which keeps its grown capacity for the
 // next search (see Index.keyBufs).
-func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textPlan, buf *[]hitKey) ([]hitKey, stageindex.Facets, error) {
+func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textQuery, buf *[]hitKey) ([]hitKey, stageindex.Facets, error) {
 	f := compileFilters(req)
 	fc := facetCounter{sectors: make([]int, len(stageindex.Sectors)), depts: make([]int, len(ix.depts)), firstWeek: f.firstWeek}
 	keys := (*buf)[:0]
@@ -33,10 +33,7 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 		}
 		fc.add(h, fails)
 		if fails == 0 && tier != tierNone && dist >= 0 {
-			// Within a tier, a strong text match a little farther away
-			// beats a weak one next door: the score is damped by distance,
-			// halved at 10 km.
-			score /= float32(1 + kmForChord2(dist)/distanceDamping)
+			score = damp(score, kmForChord2(dist))
 		}
 		if fails == 0 {
 			keys = append(keys, hitKey{slot: slot, tier: tier, score: score, dist: dist, published: h.published})
@@ -65,38 +62,23 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 	return keys, fc.facets(ix.depts), nil
 }
 
-// distanceDamping is the distance, in km, at which a text score is halved
-// when ranking the hits of one tier around a place.
-const distanceDamping = 10
-
 // textMatches gathers the keyword matches from the shards the search area
-// touches, one (cached, shared: read-only) list per shard, in phases: loose
-// thesaurus associations only when nothing in the area matches closer, typo
-// tolerance only when nothing matches at all, so that a typo never hides a
-// real word and a neighbouring trade never crowds out the one asked for.
-func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]match, error) {
+// touches, one (cached, shared: read-only) list per shard, phase after
+// phase of the phases table until one finds enough in the area.
+func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][]match, error) {
 	var shards []*shard
-	switch {
-	case f.scope != nil && f.remote == stageindex.RemoteExclude:
-		// An area's offers are in its departments' shards (a remote
-		// offer, in any area when asked for, may be in any shard).
-		for d := range f.scope {
-			if s := ix.shards[d]; s != nil {
-				shards = append(shards, s)
-			}
-		}
-	case f.center != nil && f.remote == stageindex.RemoteExclude:
+	if f.center != nil && f.remote == stageindex.RemoteExclude {
 		shards = ix.shardsNear(f.center.Lat, f.center.Lng, f.radius)
-	default:
+	} else {
 		for _, s := range ix.shards {
 			shards = append(shards, s)
 		}
 	}
 	all := make([][]match, 0, len(shards))
 	var seen map[int32]bool // slots of the earlier phases, once a later one runs
-	for _, ph := range []phase{phaseClose, phaseLoose, phaseFuzzy} {
-		if ph == phaseFuzzy {
-			ix.correctTypos(p)
+	for _, spec := range phases {
+		if spec.corrected {
+			ix.correctTypos(q)
 		}
 		if len(all) > 0 {
 			seen = map[int32]bool{}
@@ -110,7 +92,7 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			ms, err := ix.shardMatches(s, p, ph)
+			ms, err := ix.shardMatches(ctx, s, q, spec.phase)
 			if err != nil {
 				return nil, err
 			}
@@ -122,7 +104,7 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]
 				all = append(all, ms)
 			}
 		}
-		if ix.anyInArea(all, f, ph == phaseClose) {
+		if ix.anyInArea(all, f, spec.enough) {
 			break
 		}
 	}
@@ -134,15 +116,11 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, p *textPlan) ([][]
 // outside). The faceted filters do not count: facets ignore them one at a
 // time, so the matches must not depend on them.
 //
-// With strong, only a match in the title or through a close thesaurus
-// expansion counts: a word met in some description ("enfants" in a
-// library's "animation lecture pour les enfants") is not the trade the
-// pupil asked for, and must not keep its loose associations (schools,
-// crèches) from being searched.
-func (ix *Index) anyInArea(lists [][]match, f *filters, strong bool) bool {
+// Only matches of a tier enough accepts count (see phaseSpec.enough).
+func (ix *Index) anyInArea(lists [][]match, f *filters, enough func(tier) bool) bool {
 	for _, ms := range lists {
 		for _, m := range ms {
-			if strong && m.tier != tierThesaurus && m.tier < tierTitle {
+			if !enough(m.tier) {
 				continue
 			}
 			h := &ix.hot[m.slot]

@@ -58,15 +58,13 @@ func keyOfRunes(s string) prefixKey {
 	return k
 }
 
-// highlightKeys returns the prefix keys of p's highlight terms.
-func (p *textPlan) highlightKeys() map[prefixKey]bool {
-	if p.hlKeys == nil {
-		p.hlKeys = map[prefixKey]bool{}
-		for t := range p.highlight {
-			p.hlKeys[keyOf(t)] = true
-		}
+// highlightKeys returns the prefix keys of highlight terms.
+func highlightKeys(terms map[string]bool) map[prefixKey]bool {
+	keys := make(map[prefixKey]bool, len(terms))
+	for t := range terms {
+		keys[keyOf(t)] = true
 	}
-	return p.hlKeys
+	return keys
 }
 
 // highlight cuts text into plain segments, marking the words whose analysed
@@ -76,9 +74,9 @@ func (p *textPlan) highlightKeys() map[prefixKey]bool {
 //
 // Segments are appended to *arena, shared by the hits of a page so that
 // they are allocated together; the result is the part of it they fill.
-func (ix *Index) highlight(text string, p *textPlan, arena *[]stageindex.Segment) []stageindex.Segment {
+func (ix *Index) highlight(text string, p *textQuery, arena *[]stageindex.Segment) []stageindex.Segment {
 	a := ix.mapping.AnalyzerNamed(AnalyzerText)
-	keys := p.highlightKeys()
+	keys := p.hlKeys
 	start := len(*arena)
 	segs := *arena
 	defer func() { *arena = segs }()
@@ -157,7 +155,7 @@ func wordRuneLen(text string, i int) int {
 // wordMatches reports whether word, analysed, is a highlight term of p.
 // Hits of one search repeat the same words ("boulanger" in thirty titles),
 // so the answers are kept for the rest of the search.
-func (p *textPlan) wordMatches(word string, a analysis.Analyzer) bool {
+func (p *textQuery) wordMatches(word string, a analysis.Analyzer) bool {
 	if m, ok := p.hlWords[word]; ok {
 		return m
 	}

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -9,62 +8,9 @@ import (
 	"github.com/stageindex/stageindex"
 )
 
-// less orders hit keys for a sort order. Ties always fall back on the most
-// recently published, then the id, so that pages are stable.
-func (ix *Index) less(order stageindex.SortOrder) func(a, b hitKey) int {
-	byDist := func(a, b hitKey) int {
-		switch {
-		case a.dist < 0 && b.dist >= 0:
-			return 1
-		case b.dist < 0 && a.dist >= 0:
-			return -1
-		}
-		return cmp.Compare(a.dist, b.dist)
-	}
-	tail := func(a, b hitKey) int {
-		if c := cmp.Compare(b.published, a.published); c != 0 {
-			return c
-		}
-		return cmp.Compare(ix.docs[a.slot].offer.ID, ix.docs[b.slot].offer.ID)
-	}
-	switch order {
-	case stageindex.SortDistance:
-		return func(a, b hitKey) int {
-			if c := byDist(a, b); c != 0 {
-				return c
-			}
-			return tail(a, b)
-		}
-	case stageindex.SortDate:
-		return func(a, b hitKey) int {
-			if c := cmp.Compare(b.published, a.published); c != 0 {
-				return c
-			}
-			if c := byDist(a, b); c != 0 {
-				return c
-			}
-			return tail(a, b)
-		}
-	}
-	// Relevance: the tier first; within a tier the text score, damped by
-	// distance when a place was given (collect did it), then the nearest.
-	return func(a, b hitKey) int {
-		if c := cmp.Compare(b.tier, a.tier); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		if c := byDist(a, b); c != 0 {
-			return c
-		}
-		return tail(a, b)
-	}
-}
-
 // page sorts keys and returns the hits of the requested page. Only the
 // first page×per_page keys are fully ordered.
-func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textPlan) []stageindex.Hit {
+func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textQuery) []stageindex.Hit {
 	from := (req.Page - 1) * req.PerPage
 	if from >= len(keys) {
 		return []stageindex.Hit{}
@@ -117,7 +63,7 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 	copy(keys, best)
 }
 
-func (ix *Index) hit(k hitKey, p *textPlan, ex *hitExtra, arena *[]stageindex.Segment) stageindex.Hit {
+func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.Segment) stageindex.Hit {
 	o := ix.docs[k.slot].offer
 	h := stageindex.Hit{
 		ID: o.ID, Title: o.Title, EmployerName: o.EmployerName,

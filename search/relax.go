@@ -10,13 +10,13 @@ import (
 // contract's order (radius up to the maximum, then the filters, then the
 // keywords), and reports the first step that finds something. A pupil
 // should never face an empty page without a next step.
-func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *textPlan, buf *[]hitKey) (*stageindex.Relaxed, error) {
+func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *textQuery, buf *[]hitKey) (*stageindex.Relaxed, error) {
 	type step struct {
 		name  string
-		apply func(r *stageindex.SearchRequest, p **textPlan) bool // false: nothing to widen
+		apply func(r *stageindex.SearchRequest, p **textQuery) bool // false: nothing to widen
 	}
 	steps := []step{
-		{"radius", func(r *stageindex.SearchRequest, _ **textPlan) bool {
+		{"radius", func(r *stageindex.SearchRequest, _ **textQuery) bool {
 			// An area (Scope) has no radius to widen: it stays as asked.
 			if r.Center == nil || r.Scope != nil || r.RadiusKm >= stageindex.MaxRadiusKm {
 				return false
@@ -24,7 +24,7 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			r.RadiusKm, r.Communes = stageindex.MaxRadiusKm, nil
 			return true
 		}},
-		{"filters", func(r *stageindex.SearchRequest, _ **textPlan) bool {
+		{"filters", func(r *stageindex.SearchRequest, _ **textQuery) bool {
 			// The department stays: it is how a partner's widget scopes its
 			// offers, and a pupil of Côtes-d'Armor's marketplace cannot take
 			// an internship it does not list.
@@ -34,7 +34,7 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			r.Tracks, r.Sectors, r.Weeks, r.IsPublic, r.Accessible = nil, nil, nil, nil, nil
 			return true
 		}},
-		{"keywords", func(r *stageindex.SearchRequest, p **textPlan) bool {
+		{"keywords", func(r *stageindex.SearchRequest, p **textQuery) bool {
 			if *p == nil {
 				return false
 			}

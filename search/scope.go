@@ -75,22 +75,6 @@ func (ix *Index) matching(ctx context.Context, req stageindex.SearchRequest) ([]
 	return out, nil
 }
 
-// defaultSort sets the contract's default order when req has none:
-// relevance with keywords, distance around a place, else date.
-func defaultSort(req *stageindex.SearchRequest, p *textPlan) {
-	if req.Sort != "" {
-		return
-	}
-	switch {
-	case p != nil:
-		req.Sort = stageindex.SortRelevance
-	case req.Center != nil:
-		req.Sort = stageindex.SortDistance
-	default:
-		req.Sort = stageindex.SortDate
-	}
-}
-
 // GetIn returns the offer with id when its département is in allowed (nil:
 // any), so that a partner key sees no offer outside its départements.
 func (ix *Index) GetIn(id string, allowed []string) (stageindex.Offer, bool) {

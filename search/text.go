@@ -14,78 +14,70 @@ import (
 	"github.com/stageindex/stageindex"
 )
 
-// Relevance tiers, best first. A hit's tier is the best way it matched; the
-// score inside a tier only orders hits of the same tier, so a fuzzy or
-// thesaurus match can never outrank a literal one.
-const (
-	tierNone      uint8 = iota
-	tierFuzzy           // a typo-corrected query
-	tierLoose           // a loose thesaurus association, or the sector
-	tierThesaurus       // a close thesaurus expansion (banquier → banque)
-	tierLiteral         // every word somewhere in the offer, the employer name as typed, or the sector named exactly
-	tierTitle           // every word in the title
-	tierPhrase          // the words in order in the title
-)
-
-// strongWeight separates close expansions (synonyms, a job's workplace)
-// from loose associations (argent → banque) in the thesaurus tiers.
-const strongWeight = 0.85
-
-// textPlan is a keyword query analysed once per search.
+// textPlan is a keyword query analysed once and cached (ix.plans):
+// expanding a query through the thesaurus costs as much as a cached search,
+// and pupils repeat their words. It is shared by every search of the same
+// text and never written once analyzePlan has returned; what one search
+// learns as it goes lives in its textQuery.
 type textPlan struct {
-	q          string   // as typed, trimmed
+	q          string   // as typed, trimmed and cut after MaxQueryTerms words
 	terms      []string // analysed with AnalyzerText
 	expansions []Expansion
-	sectors    []string
-	// sectorMask has bit i set for stageindex.Sectors[i] in sectors: an
-	// offer reached through a close expansion must be in one of them, one
-	// reached through a loose association in one of them or of looseMask
-	// (the sectors of linked fields). Zero when q names no field.
+	// sectorMask has bit i set for stageindex.Sectors[i] among the sectors
+	// of the fields q names: an offer reached through a close expansion
+	// must be in one of them, one reached through a loose association in
+	// one of them or of looseMask (the sectors of linked fields). Zero when
+	// q names no field.
 	sectorMask, looseMask uint64
-	highlight             map[string]bool // analysed terms to mark in highlights
-	corrected             *textPlan       // q with typos corrected from the thesaurus; nil if none
-	hlKeys                map[prefixKey]bool
-	hlWords               map[string]bool // words of hits already analysed for highlights
-	// sectorNamed is the sector q names exactly ("tourisme", "sécurité"):
-	// its offers then match literally, although the sector is not in _all.
+	// sectorNamed is the sector q names exactly ("tourisme", "sécurité").
 	sectorNamed string
-	// triedCorrection is set once correctTypos ran: relaxation steps reuse
-	// the plan, and the correction scans the whole thesaurus vocabulary.
-	triedCorrection bool
+	highlight   map[string]bool // analysed terms to mark in highlights
+	hlKeys      map[prefixKey]bool
 }
 
-// plan analyses q; a nil plan means q has no searchable word (empty, or only
-// stop words such as "stage"). The analysis is kept (ix.plans): expanding a
-// query through the thesaurus costs as much as a cached search, and pupils
-// repeat their words. Each search gets its own copy, since highlighting and
-// typo correction fill in per-search fields.
-func (ix *Index) plan(q string) *textPlan {
+// textQuery is one search's use of a plan. The typo correction it may make
+// and the words its highlighting has analysed stay here, so the cached plan
+// is never written and needs no lock.
+type textQuery struct {
+	*textPlan
+	corrected *textPlan // the query with typos corrected; nil if none (or not tried)
+	tried     bool      // correctTypos ran: relaxation reruns phases
+	// highlight and hlKeys are the plan's, or, once corrected, new maps with
+	// the corrected query's terms too.
+	highlight map[string]bool
+	hlKeys    map[prefixKey]bool
+	hlWords   map[string]bool // words of hits already analysed for highlights
+}
+
+// plan returns a search's query for q, nil when q has no searchable word
+// (empty, or only stop words such as "stage").
+func (ix *Index) plan(q string) *textQuery {
 	q = strings.TrimSpace(q)
-	base, ok := ix.plans.get(q)
+	p, ok := ix.plans.get(q)
 	if !ok {
-		base = ix.analyzePlan(q)
-		ix.plans.put(q, base)
+		p = ix.analyzePlan(q)
+		ix.plans.put(q, p)
 	}
-	if base == nil {
+	if p == nil {
 		return nil
 	}
-	p := *base
-	return &p
+	return &textQuery{textPlan: p, highlight: p.highlight, hlKeys: p.hlKeys}
 }
 
 // analyzePlan builds the plan of q (trimmed); nil when q has no searchable
-// word. The result is shared: only plan's copies may be changed.
+// word. The result is shared: it must not be written after this returns.
 func (ix *Index) analyzePlan(q string) *textPlan {
+	q = ix.limitTerms(q)
 	terms := ix.analyze(AnalyzerText, q)
 	if len(terms) == 0 {
 		return nil
 	}
-	p := &textPlan{q: q, terms: terms, expansions: ix.thes.Expand(q), sectors: ix.thes.Sectors(q), highlight: map[string]bool{}}
+	p := &textPlan{q: q, terms: terms, expansions: ix.thes.Expand(q), highlight: map[string]bool{}}
 	p.sectorNamed = ix.sectorKeys[stageindex.Fold(q)]
-	if len(p.sectors) > 0 {
+	if sectors := ix.thes.Sectors(q); len(sectors) > 0 {
 		linked := ix.thes.LinkedSectors(q)
 		for i, name := range stageindex.Sectors {
-			if slices.Contains(p.sectors, name) {
+			if slices.Contains(sectors, name) {
 				p.sectorMask |= 1 << i
 			}
 			if slices.Contains(linked, name) {
@@ -104,8 +96,31 @@ func (ix *Index) analyzePlan(q string) *textPlan {
 			p.highlight[t] = true
 		}
 	}
-	p.highlightKeys()
+	p.hlKeys = highlightKeys(p.highlight)
 	return p
+}
+
+// MaxQueryTerms is how many searchable words of a query are used: a pupil
+// types a handful, and every word costs a pass over each shard's terms,
+// so a hostile 200-word query is cut rather than allowed to cost seconds.
+const MaxQueryTerms = 12
+
+// maxFuzzyBytes is the longest term typo tolerance applies to: French job
+// words stay under it ("anticonstitutionnellement" is 25), and the
+// automaton Bleve builds for a fuzzy term grows with its length.
+const maxFuzzyBytes = 30
+
+// limitTerms cuts q after its MaxQueryTerms-th searchable word.
+func (ix *Index) limitTerms(q string) string {
+	a := ix.mapping.AnalyzerNamed(AnalyzerText)
+	if a == nil {
+		return q
+	}
+	toks := a.Analyze([]byte(q))
+	if len(toks) <= MaxQueryTerms {
+		return q
+	}
+	return q[:toks[MaxQueryTerms-1].End]
 }
 
 // inSectors reports whether an offer of sector (an index in
@@ -127,29 +142,29 @@ func (p *textPlan) inSectors(sector int16, loose bool) bool {
 	return allowed&(1<<sector) != 0
 }
 
-// correctTypos sets p.corrected, once the query has found nothing as typed:
-// the correction scans the thesaurus vocabulary, too slow for every query.
-func (ix *Index) correctTypos(p *textPlan) {
-	if p.triedCorrection {
+// correctTypos sets q.corrected, once the query has found nothing as
+// typed: the correction scans the thesaurus vocabulary, too slow for every
+// query, so its answer is cached by text (ix.corrections).
+func (ix *Index) correctTypos(q *textQuery) {
+	if q.tried {
 		return
 	}
-	p.triedCorrection = true
-	c, ok := ix.corrections.get(p.q)
+	q.tried = true
+	c, ok := ix.corrections.get(q.q)
 	if !ok {
-		// The correction scans the thesaurus vocabulary: once per text.
-		c = ix.correct(p.q)
-		ix.corrections.put(p.q, c)
+		c = ix.correct(q.q)
+		ix.corrections.put(q.q, c)
 	}
 	if c == "" {
 		return
 	}
-	if p.corrected = ix.plan(c); p.corrected != nil {
-		// p.highlight is shared with the cached plan: extend a copy.
-		h := maps.Clone(p.highlight)
-		for t := range p.corrected.highlight {
+	if cq := ix.plan(c); cq != nil {
+		q.corrected = cq.textPlan
+		h := maps.Clone(q.highlight)
+		for t := range q.corrected.highlight {
 			h[t] = true
 		}
-		p.highlight, p.hlKeys = h, nil
+		q.highlight, q.hlKeys = h, highlightKeys(h)
 	}
 }
 
@@ -181,31 +196,21 @@ type cacheKey struct {
 	phase phase
 }
 
-// phase is a step of matching a query in a shard; each runs only when the
-// steps before found nothing anywhere in the search area (textMatches).
-type phase uint8
-
-const (
-	// phaseClose: the words as typed, the employer, a sector named, and the
-	// close thesaurus expansions.
-	phaseClose phase = iota
-	// phaseLoose: the loose thesaurus associations (argent → banque, a
-	// neighbouring field). Mixed with close matches they filled small
-	// towns' first pages with other trades (precision@10 −1.7 points on
-	// the evaluation set); alone, they still answer an everyday word.
-	phaseLoose
-	// phaseFuzzy: the query with its typos corrected.
-	phaseFuzzy
-)
-
-// shardMatches returns the offers of s matching p, each at its best tier.
-// The caller holds ix.mu (read) so that slots stay valid.
-func (ix *Index) shardMatches(s *shard, p *textPlan, ph phase) ([]match, error) {
-	key := cacheKey{s.key, s.gen, p.q, ph}
+// shardMatches returns the offers of s matching q in phase ph (see the
+// phases table), each at its best tier, from the cache when the shard has
+// not changed since. The caller holds ix.mu (read) so that slots stay valid.
+func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph phase) ([]match, error) {
+	spec := &phases[ph]
+	key := cacheKey{s.key, s.gen, q.q, ph}
 	if m, ok := ix.cache.get(key); ok {
 		return m, nil
 	}
 	best := map[int32]match{}
+	keep := func(m match) {
+		if cur, ok := best[m.slot]; !ok || m.tier > cur.tier || (m.tier == cur.tier && m.score > cur.score) {
+			best[m.slot] = m
+		}
+	}
 	idx, err := s.text.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
@@ -215,91 +220,45 @@ func (ix *Index) shardMatches(s *shard, p *textPlan, ph phase) ([]match, error) 
 		return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
 	}
 	defer r.Close()
-	add := func(q query.Query, tier uint8) (int, error) {
+	literal := 0 // documents the first matcher (the literal one) found
+	for i, m := range spec.matchers {
+		if m.afterLiteral && literal == 0 {
+			continue
+		}
+		bq := m.query(q.textPlan)
+		if bq == nil {
+			continue
+		}
 		n := 0
-		err := ix.eachMatch(r, q, func(id string, score float64) {
+		err := ix.eachMatch(ctx, r, bq, func(id string, score float64) {
 			n++
 			slot, ok := ix.byID[id]
 			if !ok {
+				return // written to Bleve by an Apply still under way
+			}
+			if viaThesaurus(m.tier) && !q.inSectors(ix.hot[slot].sector, m.tier == tierLoose) {
 				return
 			}
-			if tier <= tierThesaurus && tier > tierFuzzy && !p.inSectors(ix.hot[slot].sector, tier == tierLoose) {
-				return
-			}
-			if cur, ok := best[slot]; !ok || tier > cur.tier || (tier == cur.tier && float32(score) > cur.score) {
-				best[slot] = match{slot, tier, float32(score)}
-			}
+			keep(match{slot, m.tier, float32(score)})
 		})
 		if err != nil {
-			return 0, fmt.Errorf("search: shard %s: %w", s.key, err)
+			return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
 		}
-		return n, nil
+		if i == 0 {
+			literal = n
+		}
 	}
-	switch ph {
-	case phaseFuzzy:
-		if _, err := add(fuzzyQuery(p.terms), tierFuzzy); err != nil {
-			return nil, err
+	if spec.corrected && q.corrected != nil {
+		cq := &textQuery{textPlan: q.corrected}
+		ms, err := ix.shardMatches(ctx, s, cq, phaseClose)
+		if err == nil && len(ms) == 0 {
+			ms, err = ix.shardMatches(ctx, s, cq, phaseLoose)
 		}
-		if p.corrected != nil {
-			ms, err := ix.shardMatches(s, p.corrected, phaseClose)
-			if err != nil {
-				return nil, err
-			}
-			if len(ms) == 0 {
-				if ms, err = ix.shardMatches(s, p.corrected, phaseLoose); err != nil {
-					return nil, err
-				}
-			}
-			// The corrected query keeps its own tiers: this phase only runs
-			// when the query as typed found nothing, so they outrank nothing
-			// real, and they keep "policier" before its field's sectors.
-			for _, m := range ms {
-				if cur, ok := best[m.slot]; !ok || m.tier > cur.tier || (m.tier == cur.tier && m.score > cur.score) {
-					best[m.slot] = m
-				}
-			}
-		}
-	case phaseLoose:
-		if tq := thesaurusQuery(p, false); tq != nil {
-			if _, err := add(tq, tierLoose); err != nil {
-				return nil, err
-			}
-		}
-	default:
-		n, err := add(matchAll(p.q, fieldAll), tierLiteral)
 		if err != nil {
 			return nil, err
 		}
-		if n > 0 {
-			// Title and phrase matches are subsets of the literal ones.
-			if _, err := add(matchAll(p.q, fieldTitle), tierTitle); err != nil {
-				return nil, err
-			}
-			ph := query.NewMatchPhraseQuery(p.q)
-			ph.SetField(fieldTitle)
-			if _, err := add(ph, tierPhrase); err != nil {
-				return nil, err
-			}
-		}
-		// The employer's name as typed ("le gall") counts as a literal
-		// match, not a title one: "jardin" is about gardens before it is
-		// about the florist "Au Jardin de Lucie".
-		em := query.NewMatchQuery(p.q)
-		em.SetField(fieldEmployerExact)
-		em.SetOperator(query.MatchQueryOperatorAnd)
-		if _, err := add(em, tierLiteral); err != nil {
-			return nil, err
-		}
-		if p.sectorNamed != "" {
-			// The sector field keeps no positions: every word, not a phrase.
-			if _, err := add(matchAll(p.sectorNamed, fieldSector), tierLiteral); err != nil {
-				return nil, err
-			}
-		}
-		if tq := thesaurusQuery(p, true); tq != nil {
-			if _, err := add(tq, tierThesaurus); err != nil {
-				return nil, err
-			}
+		for _, m := range ms {
+			keep(m)
 		}
 	}
 	out := make([]match, 0, len(best))
@@ -313,14 +272,22 @@ func (ix *Index) shardMatches(s *shard, p *textPlan, ph phase) ([]match, error) 
 // eachMatch calls fn with every document of r matching q and its score. It
 // walks Bleve's searcher directly: the usual top-N collector would allocate
 // and heap-sort a result per document, only for us to read them all.
-func (ix *Index) eachMatch(r index.IndexReader, q query.Query, fn func(id string, score float64)) error {
-	s, err := q.Searcher(context.Background(), r, ix.mapping, bsearch.SearcherOptions{})
+//
+// It stops with ctx's error when ctx ends, checking every few hundred
+// documents: a query matching a whole shard must not outlive its client.
+func (ix *Index) eachMatch(ctx context.Context, r index.IndexReader, q query.Query, fn func(id string, score float64)) error {
+	s, err := q.Searcher(ctx, r, ix.mapping, bsearch.SearcherOptions{})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0), IndexReader: r}
-	for {
+	for n := 0; ; n++ {
+		if n%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		dm, err := s.Next(sctx)
 		if err != nil {
 			return err
@@ -381,6 +348,9 @@ func fuzzyQuery(terms []string) query.Query {
 }
 
 func fuzziness(term string) int {
+	if len(term) > maxFuzzyBytes {
+		return 0
+	}
 	switch n := len([]rune(term)); {
 	case n <= 4:
 		return 0

@@ -41,7 +41,7 @@ func TestPlanCacheIsolatesSearches(t *testing.T) {
 			if second == first {
 				t.Fatal("plan returned the same plan twice")
 			}
-			if second.corrected != nil || second.triedCorrection || second.hlWords != nil {
+			if second.corrected != nil || second.tried || second.hlWords != nil || len(second.textPlan.highlight) != before {
 				t.Fatalf("second plan carries the first search's state: %+v", second)
 			}
 			if len(second.highlight) != before {

@@ -1,0 +1,196 @@
+package search
+
+import (
+	"cmp"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/stageindex/stageindex"
+)
+
+// This file holds the ranking rules, all of them: the tiers a keyword
+// match can reach, the phases that look for them and when each runs, how
+// distance weighs within a tier, the default order and the comparator.
+// README "How results are ranked" is their prose; ranking.golden records
+// what they give.
+
+// tier is how an offer matched a keyword query; a hit's tier is the best
+// way it matched, and a higher tier always ranks first, so a thesaurus or
+// typo match never outranks a literal one. The text score only orders hits
+// of one tier.
+type tier = uint8
+
+// The tiers, lowest first.
+const (
+	tierNone      tier = iota // no keyword: listings by place or date
+	tierFuzzy                 // the query with its typos corrected
+	tierLoose                 // a loose thesaurus association (argent → banque, a neighbouring field)
+	tierThesaurus             // a close thesaurus expansion (banquier → banque)
+	tierLiteral               // every word somewhere in the offer, the employer name as typed, or the sector named exactly
+	tierTitle                 // every word in the title
+	tierPhrase                // the words in order in the title
+)
+
+// viaThesaurus reports whether t reaches offers through the thesaurus
+// rather than through the pupil's own words: such matches must stay in the
+// sectors of the fields the query names (textPlan.inSectors).
+func viaThesaurus(t tier) bool { return t == tierThesaurus || t == tierLoose }
+
+// strongTier reports whether a match of tier t answers the query well
+// enough that weaker phases need not run: in the title, or through a
+// close expansion. A word met in some description ("enfants" in a
+// library's "lecture pour les enfants") is not the trade asked for.
+func strongTier(t tier) bool { return t == tierThesaurus || t >= tierTitle }
+
+// strongWeight separates close expansions (synonyms, a job's workplace)
+// from loose associations (argent → banque) in the thesaurus tiers.
+const strongWeight = 0.85
+
+// matcher is one Bleve query a phase runs, and the tier its matches get.
+type matcher struct {
+	tier  tier
+	query func(p *textPlan) query.Query // nil: nothing to search for this plan
+	// afterLiteral: run only when the literal matcher found something,
+	// which it must then be a subset of (title and phrase matches).
+	afterLiteral bool
+}
+
+// phase is a step of matching a query; phases run in order, each only when
+// the ones before found nothing good enough anywhere in the search area
+// (textMatches), so that a neighbouring trade never crowds out the one
+// asked for and a typo never hides a real word.
+type phase uint8
+
+const (
+	phaseClose phase = iota // the words as typed, the employer, a sector named, close expansions
+	phaseLoose              // loose associations
+	phaseFuzzy              // typos: Bleve's fuzzy terms and the query corrected from the thesaurus
+)
+
+// phaseSpec says what a phase searches and when the next one may be
+// skipped.
+type phaseSpec struct {
+	phase    phase
+	matchers []matcher
+	// enough decides whether a match found in this phase ends the search:
+	// close matches must be strong (strongTier), any later one will do.
+	enough func(t tier) bool
+	// corrected: also search the typo-corrected query (its close phase, or
+	// its loose one when that finds nothing), with its own tiers: the phase
+	// runs only when the query as typed found nothing, so they outrank
+	// nothing real, and they keep "policier" before its field's sectors.
+	corrected bool
+}
+
+// phases is the whole matching procedure.
+var phases = []phaseSpec{
+	{phase: phaseClose, enough: strongTier, matchers: []matcher{
+		{tier: tierLiteral, query: func(p *textPlan) query.Query { return matchAll(p.q, fieldAll) }},
+		{tier: tierTitle, afterLiteral: true, query: func(p *textPlan) query.Query { return matchAll(p.q, fieldTitle) }},
+		{tier: tierPhrase, afterLiteral: true, query: func(p *textPlan) query.Query {
+			ph := query.NewMatchPhraseQuery(p.q)
+			ph.SetField(fieldTitle)
+			return ph
+		}},
+		// The employer's name as typed ("le gall") counts as a literal
+		// match, not a title one: "jardin" is about gardens before it is
+		// about the florist "Au Jardin de Lucie".
+		{tier: tierLiteral, query: func(p *textPlan) query.Query { return matchAll(p.q, fieldEmployerExact) }},
+		// A sector named exactly ("tourisme"): its offers match literally,
+		// although the sector is not in _all. Its field keeps no positions:
+		// every word, not a phrase.
+		{tier: tierLiteral, query: func(p *textPlan) query.Query {
+			if p.sectorNamed == "" {
+				return nil
+			}
+			return matchAll(p.sectorNamed, fieldSector)
+		}},
+		{tier: tierThesaurus, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true) }},
+	}},
+	// Mixed with close matches, loose associations filled small towns'
+	// first pages with other trades (precision@10 −1.7 points on the
+	// evaluation set); alone, they still answer an everyday word.
+	{phase: phaseLoose, enough: func(tier) bool { return true }, matchers: []matcher{
+		{tier: tierLoose, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false) }},
+	}},
+	{phase: phaseFuzzy, enough: func(tier) bool { return true }, corrected: true, matchers: []matcher{
+		{tier: tierFuzzy, query: func(p *textPlan) query.Query { return fuzzyQuery(p.terms) }},
+	}},
+}
+
+// distanceDamping is the distance, in km, at which a text score is halved
+// when ranking the hits of one tier around a place: within a tier, a strong
+// text match a little farther away beats a weak one next door.
+const distanceDamping = 10
+
+// damp weighs a text score by the distance of its offer, in km.
+func damp(score float32, km float64) float32 { return score / float32(1+km/distanceDamping) }
+
+// defaultSort sets the contract's default order when req has none:
+// relevance with keywords, distance around a place, else date.
+func defaultSort(req *stageindex.SearchRequest, p *textQuery) {
+	if req.Sort != "" {
+		return
+	}
+	switch {
+	case p != nil:
+		req.Sort = stageindex.SortRelevance
+	case req.Center != nil:
+		req.Sort = stageindex.SortDistance
+	default:
+		req.Sort = stageindex.SortDate
+	}
+}
+
+// less orders hit keys for a sort order. Ties always fall back on the most
+// recently published, then the id, so that pages are stable.
+func (ix *Index) less(order stageindex.SortOrder) func(a, b hitKey) int {
+	byDist := func(a, b hitKey) int {
+		switch {
+		case a.dist < 0 && b.dist >= 0:
+			return 1
+		case b.dist < 0 && a.dist >= 0:
+			return -1
+		}
+		return cmp.Compare(a.dist, b.dist)
+	}
+	tail := func(a, b hitKey) int {
+		if c := cmp.Compare(b.published, a.published); c != 0 {
+			return c
+		}
+		return cmp.Compare(ix.docs[a.slot].offer.ID, ix.docs[b.slot].offer.ID)
+	}
+	switch order {
+	case stageindex.SortDistance:
+		return func(a, b hitKey) int {
+			if c := byDist(a, b); c != 0 {
+				return c
+			}
+			return tail(a, b)
+		}
+	case stageindex.SortDate:
+		return func(a, b hitKey) int {
+			if c := cmp.Compare(b.published, a.published); c != 0 {
+				return c
+			}
+			if c := byDist(a, b); c != 0 {
+				return c
+			}
+			return tail(a, b)
+		}
+	}
+	// Relevance: the tier first; within a tier the text score, damped by
+	// distance when a place was given (collect did it), then the nearest.
+	return func(a, b hitKey) int {
+		if c := cmp.Compare(b.tier, a.tier); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		if c := byDist(a, b); c != 0 {
+			return c
+		}
+		return tail(a, b)
+	}
+}
