@@ -15,6 +15,10 @@ const (
 	ENOTFOUND    ErrorCode = "not_found"   // 404
 	EUNAVAILABLE ErrorCode = "unavailable" // not ready yet: 503
 	EINTERNAL    ErrorCode = "internal"    // 500
+	// EUNAUTHORIZED is a partner key that is wrong, revoked or expired: 401.
+	EUNAUTHORIZED ErrorCode = "unauthorized"
+	// ELIMITED is a client over its rate limit: 429.
+	ELIMITED ErrorCode = "rate_limited"
 )
 
 // ParamCode is the stable, machine-readable reason a parameter was refused,
@@ -47,15 +51,24 @@ const (
 	CodeTooDeep        ParamCode = "too_deep"     // page × per_page beyond MaxResultDepth
 	CodeInvalidID      ParamCode = "invalid_id"   // an offer id that cannot exist
 	CodeInvalid        ParamCode = "invalid"      // any other refusal
+	CodeRateLimited    ParamCode = "rate_limited" // too many requests: see Retry-After
+	CodeInvalidKey     ParamCode = "invalid_key"  // Authorization is no partner key, or not a Bearer one
+	CodeRevokedKey     ParamCode = "revoked_key"  // a partner key that was revoked
+	CodeExpiredKey     ParamCode = "expired_key"  // a partner key past its expiry date
 )
 
-// ParamError is one bad request parameter. Candidates lists close places
-// when the parameter named a place that is unknown or ambiguous.
+// ParamError is one bad request parameter (Param is empty when the
+// refusal is about the request as a whole, such as a rate limit).
+// Candidates lists close places when the parameter named a place that is
+// unknown or ambiguous. Args are the values Message speaks of (min, max,
+// value…), by name, so that the API can say it in the caller's language
+// from Code; they are not sent.
 type ParamError struct {
-	Param      string    `json:"param"`
-	Code       ParamCode `json:"code"`
-	Message    string    `json:"message"`
-	Candidates []Place   `json:"candidates,omitempty"`
+	Param      string         `json:"param,omitempty"`
+	Code       ParamCode      `json:"code"`
+	Message    string         `json:"message"`
+	Candidates []Place        `json:"candidates,omitempty"`
+	Args       map[string]any `json:"-"`
 }
 
 // Error is a domain error carrying a code and, for EINVALID, the parameters

@@ -26,6 +26,7 @@ func newTestServer(t *testing.T) *Server { return newTestServerF(t) }
 var shared struct {
 	once sync.Once
 	s    *Server
+	opts Options // of s, for servers of other options over the same index
 	err  error
 }
 
@@ -57,7 +58,10 @@ func buildTestServer() (*Server, error) {
 	}
 	live := &search.Live{}
 	live.Swap(ix)
-	return New(Options{Searcher: live, Places: gaz, Logger: discardLogger()}), nil
+	// No rate limit: the tests send more than a client should; limits_test
+	// makes servers with them.
+	shared.opts = Options{Searcher: live, Places: gaz, Logger: discardLogger(), Limits: Limits{Rate: -1}}
+	return New(shared.opts), nil
 }
 
 func get(t *testing.T, s *Server, target string) (int, string, []byte) {

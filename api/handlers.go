@@ -20,6 +20,10 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 	if !s.opts.Searcher.Ready() {
 		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the index is still loading")
 	}
+	req.Allowed = allowed(c)
+	// Read before searching: an Apply racing with the search then gives
+	// a newer result an older generation, never the reverse.
+	gen := s.opts.Searcher.Generation()
 	res, err := s.opts.Searcher.Search(c.UserContext(), req)
 	if err != nil {
 		return err
@@ -29,8 +33,10 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 		res.QUsed = req.Query
 	}
 	s.metrics.search(caller, res.TookMs)
-	c.Set("Cache-Control", "public, max-age=60")
-	return s.sendSearchResult(c, res)
+	if err := s.sendSearchResult(c, res); err != nil {
+		return err
+	}
+	return s.conditional(c, cacheSearch, gen, tookSpan(c.Response().Body()))
 }
 
 func (s *Server) getOffer(c *fiber.Ctx) error {
@@ -42,11 +48,15 @@ func (s *Server) getOffer(c *fiber.Ctx) error {
 	if !s.opts.Searcher.Ready() {
 		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the index is still loading")
 	}
-	o, ok := s.opts.Searcher.Get(id)
+	gen := s.opts.Searcher.Generation()
+	o, ok := s.opts.Searcher.GetIn(id, allowed(c))
 	if !ok {
 		return stageindex.Errorf(stageindex.ENOTFOUND, "no offer %q", id)
 	}
-	return c.JSON(o)
+	if err := c.JSON(o); err != nil {
+		return err
+	}
+	return s.conditional(c, cacheOffer, gen, nil)
 }
 
 // shortQuery reads the q parameter of the autocompletion endpoints.
@@ -78,8 +88,11 @@ func (s *Server) places(c *fiber.Ctx) error {
 	if places == nil {
 		places = []stageindex.Place{}
 	}
-	c.Set("Cache-Control", "public, max-age=3600")
-	return c.JSON(fiber.Map{"places": places})
+	if err := c.JSON(fiber.Map{"places": places}); err != nil {
+		return err
+	}
+	// Places come from the gazetteer in the binary, not from the index.
+	return s.conditional(c, cachePlaces, 0, nil)
 }
 
 func (s *Server) suggest(c *fiber.Ctx) error {
@@ -87,20 +100,27 @@ func (s *Server) suggest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := s.opts.Searcher.Suggest(q, limit)
+	gen := s.opts.Searcher.Generation()
+	out := s.opts.Searcher.SuggestIn(q, limit, allowed(c))
 	if out == nil {
 		out = []stageindex.Suggestion{}
 	}
-	c.Set("Cache-Control", "public, max-age=300")
-	return c.JSON(fiber.Map{"suggestions": out})
+	if err := c.JSON(fiber.Map{"suggestions": out}); err != nil {
+		return err
+	}
+	return s.conditional(c, cacheSuggest, gen, nil)
 }
 
 func (s *Server) stats(c *fiber.Ctx) error {
-	st, err := s.opts.Searcher.Stats()
+	gen := s.opts.Searcher.Generation()
+	st, err := s.opts.Searcher.StatsIn(allowed(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(st)
+	if err := c.JSON(st); err != nil {
+		return err
+	}
+	return s.conditional(c, cacheStats, gen, nil)
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {

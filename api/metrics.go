@@ -23,6 +23,7 @@ type metrics struct {
 	counts    []int64
 	sum       float64
 	n         int64
+	access    accessMetrics // limits and keys, metrics_keys.go
 }
 
 // durationBuckets are the upper bounds, in seconds, of request durations.
@@ -134,6 +135,7 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 		fmt.Fprintf(&b, "stageindex_searches_by_caller_total{caller=%q} %d\n", k, m.callers[k])
 	}
 	m.mu.Unlock()
+	m.access.write(&b)
 	if s.opts.Status != nil {
 		st := s.opts.Status()
 		ready := 0

@@ -11,6 +11,6 @@ var openAPIDoc []byte
 
 func (s *Server) openAPI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/json")
-	c.Set("Cache-Control", "public, max-age=3600")
-	return c.Send(openAPIDoc)
+	c.Response().SetBody(openAPIDoc)
+	return s.conditional(c, cacheDoc, 0, nil)
 }

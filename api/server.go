@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net"
 	"strings"
@@ -22,14 +23,21 @@ import (
 // Searcher answers questions about the current index: searches, offers by
 // id, suggestions and public counts. Ready is false until an index is
 // loaded; the others then fail with EUNAVAILABLE or answer nothing.
+//
+// allowed, in the methods that take it, is the départements a partner key
+// may see (nil: all); a search carries it as SearchRequest.Allowed.
 type Searcher interface {
 	Search(ctx context.Context, req stageindex.SearchRequest) (*stageindex.SearchResult, error)
-	Get(id string) (stageindex.Offer, bool)
-	Suggest(q string, limit int) []stageindex.Suggestion
-	Stats() (stageindex.Stats, error)
+	// Each calls fn with every offer matching req, without paging.
+	Each(ctx context.Context, req stageindex.SearchRequest, fn func(stageindex.Offer) error) error
+	GetIn(id string, allowed []string) (stageindex.Offer, bool)
+	SuggestIn(q string, limit int, allowed []string) []stageindex.Suggestion
+	StatsIn(allowed []string) (stageindex.Stats, error)
 	// KnownKeyword tells whether a word or phrase of q is better read as a
 	// keyword (a job, a field, a frequent title word) than as a place.
 	KnownKeyword(word string) bool
+	// Generation changes whenever the index does, for ETags.
+	Generation() uint64
 	Ready() bool
 }
 
@@ -55,6 +63,10 @@ type Options struct {
 	Status func() Status
 	// Static, when set, mounts the search page and the widget.
 	Static func(app *fiber.App)
+	// Limits are the per-client limits; the zero value takes the defaults.
+	Limits Limits
+	// Keys, when set, accepts partner keys (Authorization: Bearer).
+	Keys Keys
 }
 
 // Status is the sync state reported by /readyz and /metrics.
@@ -84,6 +96,11 @@ type Server struct {
 	metrics *metrics
 	// bufs recycles search response buffers (*[]byte) between requests.
 	bufs sync.Pool
+	// limiter is nil when rate limits are off (Limits.Rate < 0).
+	limiter *limiter
+	// exports holds a token per running export (Limits.MaxExports).
+	exports chan struct{}
+	seed    maphash.Seed // of ETag hashes
 }
 
 // New builds the server and its routes.
@@ -91,7 +108,12 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Server{opts: opts, metrics: newMetrics()}
+	opts.Limits = opts.Limits.withDefaults()
+	s := &Server{opts: opts, metrics: newMetrics(), seed: maphash.MakeSeed(),
+		exports: make(chan struct{}, opts.Limits.MaxExports)}
+	if opts.Limits.Rate > 0 {
+		s.limiter = newLimiter(opts.Limits)
+	}
 	s.bufs.New = func() any { b := make([]byte, 0, 16<<10); return &b }
 	s.app = fiber.New(fiber.Config{
 		// Request buffers are reused by fasthttp; strings that outlive a
@@ -104,17 +126,24 @@ func New(opts Options) *Server {
 		IdleTimeout:           60 * time.Second,
 		ReadBufferSize:        16 << 10,
 	})
-	s.app.Use(s.recoverAndMeasure)
-	v1 := s.app.Group("/api/v1", cors)
+	if opts.Limits.MaxConnsPerIP > 0 {
+		// fasthttp refuses the connection beyond the cap (with a 429).
+		s.app.Server().MaxConnsPerIP = opts.Limits.MaxConnsPerIP
+	}
+	s.app.Use(s.recoverAndMeasure, s.compress())
+	// Health and metrics come before the limits: a probe is never refused.
+	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	s.app.Get("/readyz", s.readyz)
+	s.app.Get("/metrics", s.serveMetrics)
+	v1 := s.app.Group("/api/v1", cors, s.authenticate, s.rateLimit)
+	v1.Get("/offers/export", s.exportOffers)
+	v1.Get("/stats/export", s.exportStats)
 	v1.Get("/offers", s.searchOffers)
 	v1.Get("/offers/:id", s.getOffer)
 	v1.Get("/places", s.places)
 	v1.Get("/suggest", s.suggest)
 	v1.Get("/stats", s.stats)
 	v1.Get("/openapi.json", s.openAPI)
-	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	s.app.Get("/readyz", s.readyz)
-	s.app.Get("/metrics", s.serveMetrics)
 	if opts.Static != nil {
 		opts.Static(s.app)
 	}
@@ -153,6 +182,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func cors(c *fiber.Ctx) error {
 	c.Set("Access-Control-Allow-Origin", "*")
 	c.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+	c.Set("Access-Control-Allow-Headers", "Authorization, If-None-Match")
+	c.Set("Access-Control-Expose-Headers", "ETag, Retry-After, RateLimit, RateLimit-Policy")
 	if c.Method() == fiber.MethodOptions {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
@@ -210,7 +241,15 @@ func (s *Server) problem(c *fiber.Ctx, err error) error {
 	case stageindex.EUNAVAILABLE:
 		status, title = fiber.StatusServiceUnavailable, "Not ready"
 		c.Set("Retry-After", "5")
+	case stageindex.EUNAUTHORIZED:
+		status, title = fiber.StatusUnauthorized, "Invalid partner key"
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="stageindex", error="invalid_token"`)
+	case stageindex.ELIMITED:
+		status, title = fiber.StatusTooManyRequests, "Too many requests"
 	}
+	// An error is about this request at this time: never cached.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Response().Header.Del(fiber.HeaderETag)
 	if status >= 500 {
 		s.opts.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	} else {

@@ -37,6 +37,12 @@ type config struct {
 	// source is a platform's view (schema.view) to sync from instead of
 	// stageindex's offers table; "" for the table.
 	source string
+	// serve's limits (api.Limits) and partner keys
+	rateLimit      float64
+	rateBurst      int
+	trustedProxies string
+	maxConnsPerIP  int
+	keysRefresh    time.Duration
 	// health only
 	ready   bool
 	timeout time.Duration
@@ -157,6 +163,9 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 			"how long the change log keeps a change; a replica down longer rebuilds, 0 keeps everything (STAGEINDEX_CHANGE_RETENTION)")
 		fs.DurationVar(&cfg.pollInterval, "poll-interval", poll,
 			"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
+		if err := limitFlags(fs, cfg); err != nil {
+			return nil, nil, err
+		}
 		fs.StringVar(&cfg.source, "source", envOr("STAGEINDEX_SOURCE", ""),
 			"a platform's view SCHEMA.VIEW to build and sync from instead of stageindex's offers table; needs stageindex source install (STAGEINDEX_SOURCE)")
 	case "verify":

@@ -20,6 +20,10 @@ import (
 )
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
+	limits, err := cfg.limits()
+	if err != nil {
+		return err
+	}
 	// Keep resident memory near the live heap, from the first build on.
 	go memlimit.Run(ctx, memlimit.Interval)
 	// A sync that cannot run at all (unusable data dir) stops the server.
@@ -118,6 +122,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		Logger:   logger,
 		Status:   status,
 		Static:   web.Mount,
+		Limits:   limits,
 	})
 	logger.Info("listening", "addr", ln.Addr().String())
 	var stopping time.Time
