@@ -193,6 +193,16 @@ type Suggestion struct {
 	Count int    `json:"count,omitempty"`
 }
 
+// CacheStat is the use of one of the search core's caches, for /metrics.
+type CacheStat struct {
+	Entries   int
+	Bytes     int64 // estimated
+	Budget    int64
+	Hits      int64
+	Misses    int64
+	Evictions int64
+}
+
 // Stats are the public counts of searchable offers.
 type Stats struct {
 	Offers      int            `json:"offers"`

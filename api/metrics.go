@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/stageindex/stageindex"
 )
 
 // metrics are kept by hand in the Prometheus text format: a handful of
@@ -136,6 +137,29 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 	}
 	m.mu.Unlock()
 	m.access.write(&b)
+	// The search core's caches, when the Searcher reports them.
+	if cs, ok := s.opts.Searcher.(interface {
+		CacheStats() map[string]stageindex.CacheStat
+	}); ok {
+		stats := cs.CacheStats()
+		names := make([]string, 0, len(stats))
+		for n := range stats {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		b.WriteString("# HELP stageindex_cache_requests_total Lookups of the search caches, by result.\n# TYPE stageindex_cache_requests_total counter\n")
+		for _, n := range names {
+			fmt.Fprintf(&b, "stageindex_cache_requests_total{cache=%q,result=\"hit\"} %d\nstageindex_cache_requests_total{cache=%q,result=\"miss\"} %d\n", n, stats[n].Hits, n, stats[n].Misses)
+		}
+		b.WriteString("# HELP stageindex_cache_evictions_total Entries evicted from the search caches.\n# TYPE stageindex_cache_evictions_total counter\n")
+		for _, n := range names {
+			fmt.Fprintf(&b, "stageindex_cache_evictions_total{cache=%q} %d\n", n, stats[n].Evictions)
+		}
+		b.WriteString("# HELP stageindex_cache_bytes Estimated bytes held by the search caches (budget in stageindex_cache_budget_bytes).\n# TYPE stageindex_cache_bytes gauge\n")
+		for _, n := range names {
+			fmt.Fprintf(&b, "stageindex_cache_bytes{cache=%q} %d\nstageindex_cache_budget_bytes{cache=%q} %d\n", n, stats[n].Bytes, n, stats[n].Budget)
+		}
+	}
 	if s.opts.Status != nil {
 		st := s.opts.Status()
 		ready := 0

@@ -3,8 +3,8 @@ package geo
 import (
 	"fmt"
 	"math"
-	"sync"
 
+	"github.com/stageindex/stageindex/internal/lru"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -32,7 +32,7 @@ type CellIndex struct {
 	fine    map[h3.Cell][]int32
 	coarse  map[h3.Cell][]int32
 	version uint64 // bumped by every Add and Remove: disks cached before are stale
-	disks   diskCache
+	disks   *diskCache
 }
 
 // maxDisks bounds the disk cache: a disk holds at most a few hundred slice
@@ -44,15 +44,20 @@ type diskKey struct {
 	k      int
 }
 
-type diskCache struct {
-	mu      sync.Mutex
+// diskCache is keyed by the index version too: a write makes every disk
+// cached before stale, and they age out of the LRU.
+type diskCache = lru.Cache[diskVersionKey, [][]int32]
+
+type diskVersionKey struct {
+	diskKey
 	version uint64
-	m       map[diskKey][][]int32
 }
+
+func diskSize(_ diskVersionKey, lists [][]int32) int { return 64 + 24*len(lists) }
 
 // NewCellIndex returns an empty index.
 func NewCellIndex() *CellIndex {
-	return &CellIndex{fine: map[h3.Cell][]int32{}, coarse: map[h3.Cell][]int32{}, disks: diskCache{m: map[diskKey][][]int32{}}}
+	return &CellIndex{fine: map[h3.Cell][]int32{}, coarse: map[h3.Cell][]int32{}, disks: lru.New(maxDisks*600, diskSize)}
 }
 
 // Cells returns the fine and coarse cells holding a point.
@@ -121,7 +126,7 @@ func (x *CellIndex) Near(lat, lng, radiusKm float64, fn func(id int32)) error {
 	// cell's centre; the point and the target may each sit one edge off-centre.
 	k := int(math.Ceil((radiusKm + 2*edge) / (1.5 * edge * edgeSafety)))
 	key := diskKey{origin, k}
-	lists, ok := x.disks.get(key, x.version)
+	lists, ok := x.disks.Get(diskVersionKey{key, x.version})
 	if !ok {
 		disk, err := origin.GridDisk(k)
 		if err != nil {
@@ -132,7 +137,7 @@ func (x *CellIndex) Near(lat, lng, radiusKm float64, fn func(id int32)) error {
 				lists = append(lists, ids)
 			}
 		}
-		x.disks.put(key, x.version, lists)
+		x.disks.Put(diskVersionKey{key, x.version}, lists)
 	}
 	for _, ids := range lists {
 		for _, id := range ids {
@@ -140,25 +145,4 @@ func (x *CellIndex) Near(lat, lng, radiusKm float64, fn func(id int32)) error {
 		}
 	}
 	return nil
-}
-
-// get returns the cell lists of a disk cached at version.
-func (d *diskCache) get(k diskKey, version uint64) ([][]int32, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.version != version {
-		return nil, false
-	}
-	l, ok := d.m[k]
-	return l, ok
-}
-
-func (d *diskCache) put(k diskKey, version uint64, lists [][]int32) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.version != version || len(d.m) >= maxDisks {
-		clear(d.m)
-		d.version = version
-	}
-	d.m[k] = lists
 }

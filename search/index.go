@@ -23,6 +23,7 @@ import (
 
 	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/geo"
+	"github.com/stageindex/stageindex/internal/lru"
 )
 
 // Config holds what an Index needs from outside. Every field is optional.
@@ -45,10 +46,10 @@ type Index struct {
 	cfg     Config
 	mapping *mapping.IndexMappingImpl
 	thes    *Thesaurus
-	cache   *boundedCache[cacheKey, []match]
-	plans   *boundedCache[string, *textPlan] // a nil plan: q has no searchable word
+	cache   *lru.Cache[cacheKey, []match]
+	plans   *lru.Cache[string, *textPlan] // a nil plan: q has no searchable word
 	// corrections caches correct's answers by query text.
-	corrections *boundedCache[string, string]
+	corrections *lru.Cache[string, string]
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
@@ -121,7 +122,7 @@ func newIndex(cfg Config) (*Index, error) {
 		cfg.Now = time.Now
 	}
 	ix := &Index{
-		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: newBoundedCache[cacheKey, []match](100000), plans: newBoundedCache[string, *textPlan](10000), corrections: newBoundedCache[string, string](10000),
+		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: lru.New(matchesBudget, matchesSize), plans: lru.New(plansBudget, planSize), corrections: lru.New(correctionsBudget, correctionSize),
 		byID: map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))

@@ -91,6 +91,15 @@ func (l *Live) Stats() (st stageindex.Stats, err error) {
 	return st, err
 }
 
+// CacheStats reports the caches of the current index; nil before one.
+func (l *Live) CacheStats() (out map[string]stageindex.CacheStat) {
+	l.With(func(ix *Index) error {
+		out = ix.CacheStats()
+		return nil
+	})
+	return out
+}
+
 // Ready reports whether an index has been loaded.
 func (l *Live) Ready() bool { return l.Current() != nil }
 

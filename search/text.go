@@ -53,10 +53,10 @@ type textQuery struct {
 // (empty, or only stop words such as "stage").
 func (ix *Index) plan(q string) *textQuery {
 	q = strings.TrimSpace(q)
-	p, ok := ix.plans.get(q)
+	p, ok := ix.plans.Get(q)
 	if !ok {
 		p = ix.analyzePlan(q)
-		ix.plans.put(q, p)
+		ix.plans.Put(q, p)
 	}
 	if p == nil {
 		return nil
@@ -150,10 +150,10 @@ func (ix *Index) correctTypos(q *textQuery) {
 		return
 	}
 	q.tried = true
-	c, ok := ix.corrections.get(q.q)
+	c, ok := ix.corrections.Get(q.q)
 	if !ok {
 		c = ix.correct(q.q)
-		ix.corrections.put(q.q, c)
+		ix.corrections.Put(q.q, c)
 	}
 	if c == "" {
 		return
@@ -202,7 +202,7 @@ type cacheKey struct {
 func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph phase) ([]match, error) {
 	spec := &phases[ph]
 	key := cacheKey{s.key, s.gen, q.q, ph}
-	if m, ok := ix.cache.get(key); ok {
+	if m, ok := ix.cache.Get(key); ok {
 		return m, nil
 	}
 	best := map[int32]match{}
@@ -265,7 +265,7 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 	for _, m := range best {
 		out = append(out, m)
 	}
-	ix.cache.put(key, out)
+	ix.cache.Put(key, out)
 	return out, nil
 }
 

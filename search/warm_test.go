@@ -18,7 +18,7 @@ func TestWarm(t *testing.T) {
 	if err := ix.Warm(context.Background(), qs); err != nil {
 		t.Fatal(err)
 	}
-	if n := ix.cache.len(); n < len(qs) {
+	if n := ix.cache.Len(); n < len(qs) {
 		t.Fatalf("cache holds %d entries after warming %d queries", n, len(qs))
 	}
 	for _, q := range []string{"boulanger", "banque", "vétérinaire"} {
