@@ -56,6 +56,7 @@ var commands = []struct{ name, args, summary string }{
 	{"import", " FILE", "upsert offers from JSON lines (.jsonl, .jsonl.gz, - for stdin)"},
 	{"verify", "", "compare the index in --data-dir (no server running on it) with DATABASE_URL; exit 4 on any difference"},
 	{"health", "", "GET /healthz (--ready: /readyz) of the server at --addr; exit 0 if it answers 200"},
+	{"keys", " create|list|revoke", "manage partner keys of the API in DATABASE_URL (stageindex keys help)"},
 }
 
 func main() {
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, logger *slog.Logger) (int, error) {
 	case "help", "-h", "-help", "--help":
 		usage(os.Stdout)
 		return 0, nil
+	case "keys":
+		return keysCommand(ctx, args, os.Stdout)
 	}
 	fs, cfg, err := newFlags(cmd)
 	if err != nil {

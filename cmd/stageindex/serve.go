@@ -14,6 +14,7 @@ import (
 	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/internal/demo"
 	"github.com/stageindex/stageindex/internal/memlimit"
+	"github.com/stageindex/stageindex/keys"
 	"github.com/stageindex/stageindex/migrations"
 	"github.com/stageindex/stageindex/search"
 	"github.com/stageindex/stageindex/web"
@@ -56,6 +57,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	scfg := search.Config{CommuneOf: gaz.CommuneOf, Thesaurus: thes}
 	live := &search.Live{Warm: true}
 	var status func() api.Status
+	var partnerKeys api.Keys // none in demo mode
 	var syncer *runningSync
 
 	if cfg.databaseURL == "" {
@@ -109,6 +111,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 			}
 			logger.Info("syncing from a platform's view", "source", cfg.source)
 		}
+		reg := keys.NewRegistry(keys.NewStore(pool))
+		if err := reg.Refresh(ctx); err != nil {
+			// Until a refresh succeeds, a request with a key gets a 503,
+			// never an anonymous answer.
+			logger.Warn("partner keys not loaded, retrying", "err", err)
+		}
+		go reg.Run(ctx, cfg.keysRefresh, logger)
+		partnerKeys = reg
 		syncer, err = startSync(ctx, cancel, cfg, st, scfg, live, logger)
 		if err != nil {
 			return err
@@ -123,6 +133,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		Status:   status,
 		Static:   web.Mount,
 		Limits:   limits,
+		Keys:     partnerKeys,
 	})
 	logger.Info("listening", "addr", ln.Addr().String())
 	var stopping time.Time
