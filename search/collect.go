@@ -76,6 +76,8 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 	}
 	all := make([][]match, 0, len(shards))
 	var seen map[int32]bool // slots of the earlier phases, once a later one runs
+	gate := slowGate{slots: ix.slow}
+	defer gate.release()
 	for _, spec := range phases {
 		if spec.corrected {
 			ix.correctTypos(q)
@@ -92,7 +94,7 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			ms, err := ix.shardMatches(ctx, s, q, spec.phase)
+			ms, err := ix.shardMatches(ctx, s, q, spec.phase, &gate)
 			if err != nil {
 				return nil, err
 			}

@@ -50,6 +50,8 @@ type Index struct {
 	plans   *lru.Cache[string, *textPlan] // a nil plan: q has no searchable word
 	// corrections caches correct's answers by query text.
 	corrections *lru.Cache[string, string]
+	stats       *lru.Cache[statsKey, stageindex.Stats] // StatsIn's answers
+	slow        chan struct{}                          // slots of slowGate
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
@@ -123,7 +125,9 @@ func newIndex(cfg Config) (*Index, error) {
 	}
 	ix := &Index{
 		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: lru.New(matchesBudget, matchesSize), plans: lru.New(plansBudget, planSize), corrections: lru.New(correctionsBudget, correctionSize),
-		byID: map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
+		stats: lru.New(1<<20, statsSize),
+		slow:  make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		byID:  map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))
 	for _, name := range stageindex.Sectors {

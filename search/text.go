@@ -199,11 +199,19 @@ type cacheKey struct {
 // shardMatches returns the offers of s matching q in phase ph (see the
 // phases table), each at its best tier, from the cache when the shard has
 // not changed since. The caller holds ix.mu (read) so that slots stay valid.
-func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph phase) ([]match, error) {
+//
+// A phase after the first that is not cached waits for a slot of gate
+// (nil: no wait): see slowGate.
+func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph phase, gate *slowGate) ([]match, error) {
 	spec := &phases[ph]
 	key := cacheKey{s.key, s.gen, q.q, ph}
 	if m, ok := ix.cache.Get(key); ok {
 		return m, nil
+	}
+	if ph != phaseClose && gate != nil {
+		if err := gate.acquire(ctx); err != nil {
+			return nil, err
+		}
 	}
 	best := map[int32]match{}
 	keep := func(m match) {
@@ -250,9 +258,9 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 	}
 	if spec.corrected && q.corrected != nil {
 		cq := &textQuery{textPlan: q.corrected}
-		ms, err := ix.shardMatches(ctx, s, cq, phaseClose)
+		ms, err := ix.shardMatches(ctx, s, cq, phaseClose, gate)
 		if err == nil && len(ms) == 0 {
-			ms, err = ix.shardMatches(ctx, s, cq, phaseLoose)
+			ms, err = ix.shardMatches(ctx, s, cq, phaseLoose, gate)
 		}
 		if err != nil {
 			return nil, err
@@ -267,6 +275,37 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 	}
 	ix.cache.Put(key, out)
 	return out, nil
+}
+
+// slowGate lets a few searches at a time run the costly phases (loose
+// associations, typos: fuzzy automata over every shard's terms) that a
+// cache does not answer, so that a flood of nonsense queries waits in line
+// behind a slot instead of taking every core from the pupils whose words
+// the cache or the first phase answers. A search holds at most one slot,
+// from its first costly miss to its end.
+type slowGate struct {
+	slots chan struct{}
+	held  bool
+}
+
+func (g *slowGate) acquire(ctx context.Context) error {
+	if g.held || g.slots == nil {
+		return nil
+	}
+	select {
+	case g.slots <- struct{}{}:
+		g.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *slowGate) release() {
+	if g.held {
+		<-g.slots
+		g.held = false
+	}
 }
 
 // eachMatch calls fn with every document of r matching q and its score. It

@@ -59,7 +59,7 @@ func (ix *Index) warmOne(q string) (done bool, err error) {
 		return false, nil
 	}
 	for _, s := range ix.shards {
-		if _, err := ix.shardMatches(context.Background(), s, p, phaseClose); err != nil {
+		if _, err := ix.shardMatches(context.Background(), s, p, phaseClose, nil); err != nil {
 			return false, err
 		}
 	}
