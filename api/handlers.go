@@ -24,7 +24,10 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 	// Read before searching: an Apply racing with the search then gives
 	// a newer result an older generation, never the reverse.
 	gen := s.opts.Searcher.Generation()
-	res, err := s.opts.Searcher.Search(c.UserContext(), req)
+	ctx, done := workContext(c, s.opts.SearchTimeout)
+	res, err := s.opts.Searcher.Search(ctx, req)
+	err = workError(ctx, err)
+	done()
 	if err != nil {
 		return err
 	}

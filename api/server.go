@@ -67,6 +67,9 @@ type Options struct {
 	Limits Limits
 	// Keys, when set, accepts partner keys (Authorization: Bearer).
 	Keys Keys
+	// SearchTimeout bounds one search (DefaultSearchTimeout when zero;
+	// negative: none). A search also stops when its client leaves.
+	SearchTimeout time.Duration
 }
 
 // Status is the sync state reported by /readyz and /metrics.
@@ -109,6 +112,9 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	opts.Limits = opts.Limits.withDefaults()
+	if opts.SearchTimeout == 0 {
+		opts.SearchTimeout = DefaultSearchTimeout
+	}
 	s := &Server{opts: opts, metrics: newMetrics(), seed: maphash.MakeSeed(),
 		exports: make(chan struct{}, opts.Limits.MaxExports)}
 	if opts.Limits.Rate > 0 {
@@ -228,6 +234,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 
 // problem writes err as an RFC 9457 problem document.
 func (s *Server) problem(c *fiber.Ctx, err error) error {
+	if errors.Is(err, errClientGone) {
+		// Nobody to answer: recorded in the metrics, not logged.
+		c.Status(statusClientGone)
+		return nil
+	}
 	var e *stageindex.Error
 	if !errors.As(err, &e) {
 		e = &stageindex.Error{Code: stageindex.EINTERNAL, Message: "internal error"}

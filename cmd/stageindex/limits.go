@@ -34,6 +34,12 @@ func limitFlags(fs *flag.FlagSet, cfg *config) error {
 	if err != nil {
 		return fmt.Errorf("STAGEINDEX_KEYS_REFRESH: %w", err)
 	}
+	searchTimeout, err := time.ParseDuration(envOr("STAGEINDEX_SEARCH_TIMEOUT", api.DefaultSearchTimeout.String()))
+	if err != nil {
+		return fmt.Errorf("STAGEINDEX_SEARCH_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&cfg.searchTimeout, "search-timeout", searchTimeout,
+		"longest one search may run before a 503; it also stops when its client leaves (STAGEINDEX_SEARCH_TIMEOUT)")
 	fs.Float64Var(&cfg.rateLimit, "rate-limit", rate,
 		"requests per second one client address may make to /api/v1, sustained; a negative value disables the limit (STAGEINDEX_RATE_LIMIT)")
 	fs.IntVar(&cfg.rateBurst, "rate-burst", int(burst),

@@ -43,6 +43,7 @@ type config struct {
 	trustedProxies string
 	maxConnsPerIP  int
 	keysRefresh    time.Duration
+	searchTimeout  time.Duration
 	// health only
 	ready   bool
 	timeout time.Duration

@@ -134,6 +134,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		Static:   web.Mount,
 		Limits:   limits,
 		Keys:     partnerKeys,
+
+		SearchTimeout: cfg.searchTimeout,
 	})
 	logger.Info("listening", "addr", ln.Addr().String())
 	var stopping time.Time
