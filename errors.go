@@ -71,6 +71,19 @@ type ParamError struct {
 	Args       map[string]any `json:"-"`
 }
 
+// With sets p's Args from name, value pairs, and returns p.
+func (p *ParamError) With(kv ...any) *ParamError {
+	if p.Args == nil {
+		p.Args = make(map[string]any, len(kv)/2)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			p.Args[k] = kv[i+1]
+		}
+	}
+	return p
+}
+
 // Error is a domain error carrying a code and, for EINVALID, the parameters
 // at fault.
 type Error struct {

@@ -19,14 +19,17 @@ const MaxValues = 50
 // the benchmark — hands the search core only requests it can trust.
 func (r *SearchRequest) Validate() error {
 	var e Error
-	add := func(param string, code ParamCode, format string, args ...any) {
+	// add returns the error added, for With: its Args let the API say it
+	// in French.
+	add := func(param string, code ParamCode, format string, args ...any) *ParamError {
 		e.Params = append(e.Params, ParamError{Param: param, Code: code, Message: fmt.Sprintf(format, args...)})
+		return &e.Params[len(e.Params)-1]
 	}
 	switch n := utf8.RuneCountInString(r.Query); {
 	case !utf8.ValidString(r.Query):
 		add("q", CodeInvalidUTF8, "must be valid UTF-8")
 	case n > MaxQueryLen:
-		add("q", CodeTooLong, "is %d characters long, the maximum is %d", n, MaxQueryLen)
+		add("q", CodeTooLong, "is %d characters long, the maximum is %d", n, MaxQueryLen).With("length", n, "max", MaxQueryLen)
 	default:
 		r.Query = strings.Map(func(c rune) rune {
 			if c < 0x20 || c == 0x7f {
@@ -37,18 +40,18 @@ func (r *SearchRequest) Validate() error {
 	}
 	if c := r.Center; c != nil {
 		if !(c.Lat >= -90 && c.Lat <= 90) {
-			add("lat", CodeOutOfRange, "must be between -90 and 90")
+			add("lat", CodeOutOfRange, "must be between -90 and 90").With("min", -90, "max", 90)
 		}
 		if !(c.Lng >= -180 && c.Lng <= 180) {
-			add("lng", CodeOutOfRange, "must be between -180 and 180")
+			add("lng", CodeOutOfRange, "must be between -180 and 180").With("min", -180, "max", 180)
 		}
 	}
 	if !(r.RadiusKm >= 0 && r.RadiusKm <= MaxRadiusKm) || math.IsNaN(r.RadiusKm) {
-		add("radius_km", CodeOutOfRange, "must be between 0 and %d", MaxRadiusKm)
+		add("radius_km", CodeOutOfRange, "must be between 0 and %d", MaxRadiusKm).With("min", 0, "max", MaxRadiusKm)
 	}
 	many := func(param string, n int) bool {
 		if n > MaxValues {
-			add(param, CodeTooManyValues, "at most %d values", MaxValues)
+			add(param, CodeTooManyValues, "at most %d values", MaxValues).With("max", MaxValues)
 			return false
 		}
 		return true
@@ -56,7 +59,7 @@ func (r *SearchRequest) Validate() error {
 	if many("track", len(r.Tracks)) {
 		for _, t := range r.Tracks {
 			if !ValidTrack(t) {
-				add("track", CodeNotOneOf, "%q is not one of generale, segpa, prepa_metiers", t)
+				add("track", CodeNotOneOf, "%q is not one of generale, segpa, prepa_metiers", t).With("value", string(t), "allowed", "generale, segpa, prepa_metiers")
 			}
 		}
 	}
@@ -65,7 +68,7 @@ func (r *SearchRequest) Validate() error {
 			if c, ok := CanonicalSector(s); ok {
 				r.Sectors[i] = c
 			} else {
-				add("sector", CodeUnknownSector, "%q is not a known sector (see /api/v1/stats)", s)
+				add("sector", CodeUnknownSector, "%q is not a known sector (see /api/v1/stats)", s).With("value", s)
 			}
 		}
 	}
@@ -73,7 +76,7 @@ func (r *SearchRequest) Validate() error {
 		for i, w := range r.Weeks {
 			r.Weeks[i] = strings.ToUpper(w)
 			if _, err := ParseWeek(r.Weeks[i]); err != nil {
-				add("week", CodeInvalidWeek, "%v", err)
+				add("week", CodeInvalidWeek, "%v", err).With("value", r.Weeks[i])
 			}
 		}
 	}
@@ -81,13 +84,13 @@ func (r *SearchRequest) Validate() error {
 		for i, d := range r.Departments {
 			r.Departments[i] = strings.ToUpper(d)
 			if !ValidDepartment(r.Departments[i]) {
-				add("department", CodeInvalidDept, "%q is not a department code like 22, 2A or 974", d)
+				add("department", CodeInvalidDept, "%q is not a department code like 22, 2A or 974", d).With("value", d)
 			}
 		}
 	}
 	for _, d := range r.Scope {
 		if !ValidDepartment(d) {
-			add("where", CodeInvalidDept, "scope: %q is not a department code", d)
+			add("where", CodeInvalidDept, "scope: %q is not a department code", d).With("value", d)
 			break
 		}
 	}
@@ -96,7 +99,7 @@ func (r *SearchRequest) Validate() error {
 		r.Remote = RemoteExclude
 	case RemoteExclude, RemoteInclude, RemoteOnly:
 	default:
-		add("remote", CodeNotOneOf, "must be one of exclude, include, only")
+		add("remote", CodeNotOneOf, "must be one of exclude, include, only").With("allowed", "exclude, include, only")
 	}
 	switch r.Sort {
 	case "", SortRelevance, SortDate:
@@ -105,7 +108,7 @@ func (r *SearchRequest) Validate() error {
 			add("sort", CodeNeedsPlace, "distance needs a place: where, or lat and lng")
 		}
 	default:
-		add("sort", CodeNotOneOf, "must be one of relevance, distance, date")
+		add("sort", CodeNotOneOf, "must be one of relevance, distance, date").With("allowed", "relevance, distance, date")
 	}
 	if r.Page == 0 {
 		r.Page = 1
@@ -115,11 +118,11 @@ func (r *SearchRequest) Validate() error {
 	}
 	switch {
 	case r.Page < 1 || r.Page > MaxResultDepth:
-		add("page", CodeOutOfRange, "must be between 1 and %d", MaxResultDepth)
+		add("page", CodeOutOfRange, "must be between 1 and %d", MaxResultDepth).With("min", 1, "max", MaxResultDepth)
 	case r.PerPage < 1 || r.PerPage > MaxPerPage:
-		add("per_page", CodeOutOfRange, "must be between 1 and %d", MaxPerPage)
+		add("per_page", CodeOutOfRange, "must be between 1 and %d", MaxPerPage).With("min", 1, "max", MaxPerPage)
 	case r.Page*r.PerPage > MaxResultDepth:
-		add("page", CodeTooDeep, "page × per_page must not exceed %d", MaxResultDepth)
+		add("page", CodeTooDeep, "page × per_page must not exceed %d", MaxResultDepth).With("max", MaxResultDepth)
 	}
 	if len(e.Params) == 0 {
 		return nil

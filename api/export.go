@@ -51,7 +51,7 @@ func (s *Server) parseExport(c *fiber.Ctx, formats ...string) (string, stageinde
 	}
 	for _, p := range []string{"page", "per_page"} {
 		if qa.Has(p) {
-			pe.add(p, stageindex.CodeInvalid, "an export has no paging: it gives every matching offer")
+			pe.add(p, stageindex.CodeInvalid, "an export has no paging: it gives every matching offer").With("reason", "export_paging")
 		}
 	}
 	req, _, _, err := parseSearch(qa, s.opts.Places, s.opts.Searcher)

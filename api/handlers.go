@@ -54,7 +54,7 @@ func (s *Server) getOffer(c *fiber.Ctx) error {
 	gen := s.opts.Searcher.Generation()
 	o, ok := s.opts.Searcher.GetIn(id, allowed(c))
 	if !ok {
-		return stageindex.Errorf(stageindex.ENOTFOUND, "no offer %q", id)
+		return stageindex.Errorf(stageindex.ENOTFOUND, "no offer has this id")
 	}
 	if err := c.JSON(o); err != nil {
 		return err
@@ -70,9 +70,9 @@ func shortQuery(c *fiber.Ctx) (string, int, error) {
 	limit := a.int("limit", 10, 1, 50)
 	switch n := utf8.RuneCountInString(q); {
 	case n > 100:
-		pe.add("q", stageindex.CodeTooLong, "is too long (100 characters at most)")
+		pe.add("q", stageindex.CodeTooLong, "is too long (100 characters at most)").With("max", 100)
 	case n < 2 && len(pe) == 0:
-		pe.add("q", stageindex.CodeTooShort, "needs at least 2 characters")
+		pe.add("q", stageindex.CodeTooShort, "needs at least 2 characters").With("min", 2)
 	}
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {

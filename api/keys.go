@@ -30,11 +30,11 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	key = strings.TrimSpace(key)
 	if !strings.EqualFold(scheme, "Bearer") || key == "" {
 		s.metrics.authFailed(string(stageindex.CodeInvalidKey))
-		return keyError(stageindex.CodeInvalidKey, "must be Bearer followed by a partner key")
+		return keyError(stageindex.CodeInvalidKey, "must be Bearer followed by a partner key", "scheme")
 	}
 	if s.opts.Keys == nil {
 		s.metrics.authFailed(string(stageindex.CodeInvalidKey))
-		return keyError(stageindex.CodeInvalidKey, "this server has no partner keys")
+		return keyError(stageindex.CodeInvalidKey, "this server has no partner keys", "no_keys")
 	}
 	p, err := s.opts.Keys.Lookup(key)
 	if err != nil {
@@ -52,9 +52,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 }
 
 // keyError is the 401 of a key that grants nothing.
-func keyError(code stageindex.ParamCode, msg string) error {
+func keyError(code stageindex.ParamCode, msg, reason string) error {
 	return &stageindex.Error{Code: stageindex.EUNAUTHORIZED, Message: "the partner key is not valid",
-		Params: []stageindex.ParamError{{Param: "Authorization", Code: code, Message: msg}}}
+		Params: []stageindex.ParamError{{Param: "Authorization", Code: code, Message: msg, Args: map[string]any{"reason": reason}}}}
 }
 
 // partnerOf is the partner of an authenticated request, nil for anyone else.

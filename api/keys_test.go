@@ -18,7 +18,7 @@ func (k keyTable) Lookup(key string) (stageindex.Partner, error) {
 		return p, &stageindex.Error{Code: stageindex.EUNAUTHORIZED, Message: "revoked",
 			Params: []stageindex.ParamError{{Param: "Authorization", Code: stageindex.CodeRevokedKey, Message: "was revoked"}}}
 	case !ok:
-		return p, keyError(stageindex.CodeInvalidKey, "is not a partner key")
+		return p, keyError(stageindex.CodeInvalidKey, "is not a partner key", "")
 	default:
 		return p, nil
 	}

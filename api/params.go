@@ -16,8 +16,11 @@ import (
 // fixes them all at once.
 type paramErrors []stageindex.ParamError
 
-func (pe *paramErrors) add(param string, code stageindex.ParamCode, format string, args ...any) {
+// add returns the error added, for With: its Args are what i18n.go
+// writes the message from.
+func (pe *paramErrors) add(param string, code stageindex.ParamCode, format string, args ...any) *stageindex.ParamError {
 	*pe = append(*pe, stageindex.ParamError{Param: param, Code: code, Message: fmt.Sprintf(format, args...)})
+	return &(*pe)[len(*pe)-1]
 }
 
 func (pe paramErrors) err() error {
@@ -68,7 +71,7 @@ func (a args) many(name string) []string {
 		}
 	}
 	if len(out) > 50 {
-		a.pe.add(name, stageindex.CodeTooManyValues, "at most 50 values")
+		a.pe.add(name, stageindex.CodeTooManyValues, "at most 50 values").With("max", 50)
 		return nil
 	}
 	return out
@@ -85,7 +88,7 @@ func (a args) float(name string, min, max float64) (float64, bool) {
 		return 0, false
 	}
 	if f < min || f > max {
-		a.pe.add(name, stageindex.CodeOutOfRange, "must be between %v and %v", min, max)
+		a.pe.add(name, stageindex.CodeOutOfRange, "must be between %v and %v", min, max).With("min", min, "max", max)
 		return 0, false
 	}
 	return f, true
@@ -102,7 +105,7 @@ func (a args) int(name string, def, min, max int) int {
 		return def
 	}
 	if n < min || n > max {
-		a.pe.add(name, stageindex.CodeOutOfRange, "must be between %d and %d", min, max)
+		a.pe.add(name, stageindex.CodeOutOfRange, "must be between %d and %d", min, max).With("min", min, "max", max)
 		return def
 	}
 	return n
@@ -136,7 +139,7 @@ func oneOf(a args, name string, allowed ...string) string {
 			return s
 		}
 	}
-	a.pe.add(name, stageindex.CodeNotOneOf, "must be one of %s", strings.Join(allowed, ", "))
+	a.pe.add(name, stageindex.CodeNotOneOf, "must be one of %s", strings.Join(allowed, ", ")).With("allowed", strings.Join(allowed, ", "))
 	return ""
 }
 
@@ -163,9 +166,9 @@ func parseSearch(qa *fasthttp.Args, places Places, vocab Searcher) (stageindex.S
 	switch {
 	case hasLat != hasLng && len(pe) == 0:
 		if hasLat {
-			pe.add("lng", stageindex.CodeRequired, "is required with lat")
+			pe.add("lng", stageindex.CodeRequired, "is required with lat").With("with", "lat")
 		} else {
-			pe.add("lat", stageindex.CodeRequired, "is required with lng")
+			pe.add("lat", stageindex.CodeRequired, "is required with lng").With("with", "lng")
 		}
 	case hasLat && hasLng && hasWhere:
 		pe.add("where", stageindex.CodeConflict, "give either where or lat and lng, not both")
@@ -173,7 +176,7 @@ func parseSearch(qa *fasthttp.Args, places Places, vocab Searcher) (stageindex.S
 		req.Center = &stageindex.LatLng{Lat: lat, Lng: lng}
 	case hasWhere:
 		if utf8.RuneCountInString(where) > 100 {
-			pe.add("where", stageindex.CodeTooLong, "is too long")
+			pe.add("where", stageindex.CodeTooLong, "is too long").With("max", 100)
 			break
 		}
 		p, err := places.Resolve(where)
@@ -206,7 +209,7 @@ func parseSearch(qa *fasthttp.Args, places Places, vocab Searcher) (stageindex.S
 	req.PerPage = a.int("per_page", stageindex.DefaultPerPage, 1, math.MaxInt32)
 	caller, _ := a.one("caller")
 	if utf8.RuneCountInString(caller) > 100 {
-		pe.add("caller", stageindex.CodeTooLong, "is too long (100 characters at most)")
+		pe.add("caller", stageindex.CodeTooLong, "is too long (100 characters at most)").With("max", 100)
 		caller = ""
 	}
 	if err := req.Validate(); err != nil {

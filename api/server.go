@@ -154,7 +154,7 @@ func New(opts Options) *Server {
 		opts.Static(s.app)
 	}
 	s.app.Use(func(c *fiber.Ctx) error {
-		return stageindex.Errorf(stageindex.ENOTFOUND, "no route %s %s", c.Method(), c.Path())
+		return stageindex.Errorf(stageindex.ENOTFOUND, "nothing at this address")
 	})
 	return s
 }
@@ -243,21 +243,25 @@ func (s *Server) problem(c *fiber.Ctx, err error) error {
 	if !errors.As(err, &e) {
 		e = &stageindex.Error{Code: stageindex.EINTERNAL, Message: "internal error"}
 	}
-	status, title := fiber.StatusInternalServerError, "Internal error"
+	status := fiber.StatusInternalServerError
 	switch e.Code {
 	case stageindex.EINVALID:
-		status, title = fiber.StatusBadRequest, "Invalid request"
+		status = fiber.StatusBadRequest
 	case stageindex.ENOTFOUND:
-		status, title = fiber.StatusNotFound, "Not found"
+		status = fiber.StatusNotFound
 	case stageindex.EUNAVAILABLE:
-		status, title = fiber.StatusServiceUnavailable, "Not ready"
+		status = fiber.StatusServiceUnavailable
 		c.Set("Retry-After", "5")
 	case stageindex.EUNAUTHORIZED:
-		status, title = fiber.StatusUnauthorized, "Invalid partner key"
+		status = fiber.StatusUnauthorized
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="stageindex", error="invalid_token"`)
 	case stageindex.ELIMITED:
-		status, title = fiber.StatusTooManyRequests, "Too many requests"
+		status = fiber.StatusTooManyRequests
 	}
+	l := langOf(c)
+	title, detail := problemText(e, l)
+	c.Set(fiber.HeaderContentLanguage, [...]string{"fr", "en"}[l])
+	c.Set(fiber.HeaderVary, "Accept-Language")
 	// An error is about this request at this time: never cached.
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Response().Header.Del(fiber.HeaderETag)
@@ -270,10 +274,10 @@ func (s *Server) problem(c *fiber.Ctx, err error) error {
 		"type":   "https://stageindex.fr/problems/" + strings.ReplaceAll(string(e.Code), "_", "-"),
 		"title":  title,
 		"status": status,
-		"detail": e.Message,
+		"detail": detail,
 	}
 	if len(e.Params) > 0 {
-		body["errors"] = e.Params
+		body["errors"] = localize(c, e.Params, l)
 	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, "application/problem+json")

@@ -238,18 +238,22 @@ func (r *Registry) Lookup(key string) (stageindex.Partner, error) {
 	now := r.now()
 	switch {
 	case !ok:
-		return stageindex.Partner{}, refused(stageindex.CodeInvalidKey, "is not a partner key")
+		return stageindex.Partner{}, refused(stageindex.CodeInvalidKey, "is not a partner key", time.Time{})
 	case !k.RevokedAt.IsZero():
-		return stageindex.Partner{}, refused(stageindex.CodeRevokedKey, "was revoked on "+k.RevokedAt.UTC().Format("2006-01-02"))
+		return stageindex.Partner{}, refused(stageindex.CodeRevokedKey, "was revoked on "+k.RevokedAt.UTC().Format("2006-01-02"), k.RevokedAt)
 	case !k.Active(now):
-		return stageindex.Partner{}, refused(stageindex.CodeExpiredKey, "expired on "+k.ExpiresAt.UTC().Format("2006-01-02"))
+		return stageindex.Partner{}, refused(stageindex.CodeExpiredKey, "expired on "+k.ExpiresAt.UTC().Format("2006-01-02"), k.ExpiresAt)
 	}
 	return stageindex.Partner{Name: k.Name, Rate: k.Rate, Burst: k.Burst, Departments: k.Departments, ExpiresAt: k.ExpiresAt}, nil
 }
 
-func refused(code stageindex.ParamCode, msg string) error {
+func refused(code stageindex.ParamCode, msg string, when time.Time) error {
+	pe := stageindex.ParamError{Param: "Authorization", Code: code, Message: msg}
+	if !when.IsZero() {
+		pe.With("date", when.UTC().Format("2006-01-02"))
+	}
 	return &stageindex.Error{Code: stageindex.EUNAUTHORIZED, Message: "the partner key is not valid",
-		Params: []stageindex.ParamError{{Param: "Authorization", Code: code, Message: msg}}}
+		Params: []stageindex.ParamError{pe}}
 }
 
 // ParseDate reads an expiry given as a date (2027-06-30: the key works
