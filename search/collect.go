@@ -80,7 +80,13 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 	defer gate.release()
 	for _, spec := range phases {
 		if spec.corrected {
-			ix.correctTypos(q)
+			// The correction scans the vocabulary: a costly step, gated.
+			if err := gate.acquire(ctx); err != nil {
+				return nil, err
+			}
+			if err := ix.correctTypos(ctx, q); err != nil {
+				return nil, err
+			}
 		}
 		if len(all) > 0 {
 			seen = map[int32]bool{}

@@ -1,6 +1,9 @@
 package search
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestPhoneticKey(t *testing.T) {
 	tests := []struct {
@@ -51,7 +54,7 @@ func TestCorrectByEar(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.q, func(t *testing.T) {
-			if got := ix.correct(tc.q); got != tc.want {
+			if got, _ := ix.correct(context.Background(), tc.q); got != tc.want {
 				t.Fatalf("correct(%q) = %q, want %q", tc.q, got, tc.want)
 			}
 		})

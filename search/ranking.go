@@ -23,7 +23,7 @@ type tier = uint8
 // The tiers, lowest first.
 const (
 	tierNone      tier = iota // no keyword: listings by place or date
-	tierFuzzy                 // the query with its typos corrected
+	tierFuzzy                 // reserved: matches of a corrected query keep their own tiers
 	tierLoose                 // a loose thesaurus association (argent → banque, a neighbouring field)
 	tierThesaurus             // a close thesaurus expansion (banquier → banque)
 	tierLiteral               // every word somewhere in the offer, the employer name as typed, or the sector named exactly
@@ -113,9 +113,7 @@ var phases = []phaseSpec{
 	{phase: phaseLoose, enough: func(tier) bool { return true }, matchers: []matcher{
 		{tier: tierLoose, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false) }},
 	}},
-	{phase: phaseFuzzy, enough: func(tier) bool { return true }, corrected: true, matchers: []matcher{
-		{tier: tierFuzzy, query: func(p *textPlan) query.Query { return fuzzyQuery(p.terms) }},
-	}},
+	{phase: phaseFuzzy, enough: func(tier) bool { return true }, corrected: true},
 }
 
 // distanceDamping is the distance, in km, at which a text score is halved

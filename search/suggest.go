@@ -13,8 +13,13 @@ import (
 // vocab counts the words of searchable offers' titles, by folded form, so
 // that suggestions can offer words that really find offers, spelt as the
 // offers spell them.
+//
+// It is also the offers' half of the typo corrector's vocabulary (correct):
+// byLen indexes the single words by their length in bytes, so that a
+// misspelt word is compared only with words of a close length.
 type vocab struct {
 	words map[string]*vocabWord
+	byLen map[int]map[string]struct{}
 }
 
 type vocabWord struct {
@@ -22,7 +27,9 @@ type vocabWord struct {
 	count int
 }
 
-func newVocab() *vocab { return &vocab{words: map[string]*vocabWord{}} }
+func newVocab() *vocab {
+	return &vocab{words: map[string]*vocabWord{}, byLen: map[int]map[string]struct{}{}}
+}
 
 // titleWords returns the distinct words of a title worth suggesting.
 func titleWords(title string) []string {
@@ -49,10 +56,17 @@ func (v *vocab) add(title string, delta int) {
 			}
 			vw = &vocabWord{text: strings.ToLower(w)}
 			v.words[k] = vw
+			if !strings.Contains(k, " ") {
+				if v.byLen[len(k)] == nil {
+					v.byLen[len(k)] = map[string]struct{}{}
+				}
+				v.byLen[len(k)][k] = struct{}{}
+			}
 		}
 		vw.count += delta
 		if vw.count <= 0 {
 			delete(v.words, k)
+			delete(v.byLen[len(k)], k)
 		}
 	}
 }

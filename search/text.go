@@ -143,20 +143,24 @@ func (p *textPlan) inSectors(sector int16, loose bool) bool {
 }
 
 // correctTypos sets q.corrected, once the query has found nothing as
-// typed: the correction scans the thesaurus vocabulary, too slow for every
-// query, so its answer is cached by text (ix.corrections).
-func (ix *Index) correctTypos(q *textQuery) {
+// typed: the correction scans the vocabulary, too slow for every query, so
+// its answer is cached by text (ix.corrections; the titles' words change,
+// but a correction that is a little stale still finds what it finds).
+func (ix *Index) correctTypos(ctx context.Context, q *textQuery) error {
 	if q.tried {
-		return
+		return nil
 	}
-	q.tried = true
 	c, ok := ix.corrections.Get(q.q)
 	if !ok {
-		c = ix.correct(q.q)
+		var err error
+		if c, err = ix.correct(ctx, q.q); err != nil {
+			return err
+		}
 		ix.corrections.Put(q.q, c)
 	}
+	q.tried = true
 	if c == "" {
-		return
+		return nil
 	}
 	if cq := ix.plan(c); cq != nil {
 		q.corrected = cq.textPlan
@@ -166,6 +170,7 @@ func (ix *Index) correctTypos(q *textQuery) {
 		}
 		q.highlight, q.hlKeys = h, highlightKeys(h)
 	}
+	return nil
 }
 
 // analyze returns the terms analyzer makes of text.
@@ -373,19 +378,8 @@ func thesaurusQuery(p *textPlan, strong bool) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-// fuzzyQuery requires every analysed term, allowing typos in proportion to
-// the word's length: none up to 4 letters, one up to 7, two beyond.
-func fuzzyQuery(terms []string) query.Query {
-	qs := make([]query.Query, 0, len(terms))
-	for _, t := range terms {
-		f := query.NewFuzzyQuery(t)
-		f.SetField(fieldAll)
-		f.SetFuzziness(fuzziness(t))
-		qs = append(qs, f)
-	}
-	return query.NewConjunctionQuery(qs)
-}
-
+// fuzziness is the typo budget of a word, in proportion to its length:
+// none up to 4 letters, one up to 7, two beyond, none past maxFuzzyBytes.
 func fuzziness(term string) int {
 	if len(term) > maxFuzzyBytes {
 		return 0

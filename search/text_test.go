@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestPlanCacheIsolatesSearches(t *testing.T) {
 				t.Fatalf("plan(%q) = nil", tc.q)
 			}
 			before := len(first.highlight)
-			ix.correctTypos(first)
+			ix.correctTypos(context.Background(), first)
 			if first.corrected == nil {
 				t.Fatalf("no correction for %q", tc.q)
 			}
