@@ -27,7 +27,8 @@ CREATE TABLE plat.jobs (
 	lat double precision,
 	lng double precision,
 	week text,
-	live boolean NOT NULL DEFAULT true
+	live boolean NOT NULL DEFAULT true,
+	pub timestamptz
 );
 CREATE VIEW plat.offers AS
 SELECT 'j-' || j.id AS id, j.title, j.body AS description, j.company AS employer_name,
@@ -38,7 +39,7 @@ SELECT 'j-' || j.id AS id, j.title, j.body AS description, j.company AS employer
 	j.lat AS latitude, j.lng AS longitude,
 	CASE WHEN j.week IS NULL THEN NULL ELSE ARRAY[j.week] END AS weeks,
 	NULL::integer AS max_candidates, NULL::text AS url,
-	CASE WHEN j.live THEN timestamptz '2026-01-01 00:00:00Z' END AS published_at
+	CASE WHEN j.live THEN coalesce(j.pub, timestamptz '2026-01-01 00:00:00Z') END AS published_at
 FROM plat.jobs j;
 INSERT INTO stageindex.sources (view_name) VALUES ('plat.offers');
 `

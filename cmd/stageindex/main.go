@@ -4,6 +4,9 @@
 //	stageindex migrate            apply the SQL migrations to DATABASE_URL
 //	stageindex import FILE|-      upsert offers from JSON lines into DATABASE_URL
 //	stageindex health [--ready]   probe a running server (exit 0 when healthy)
+//	stageindex source install --view SCHEMA.VIEW --watch TABLE=ID_SQL…
+//	stageindex source uninstall --view SCHEMA.VIEW
+//	                              change capture on a platform's own tables
 package main
 
 import (
@@ -15,9 +18,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/stageindex/stageindex/indexer/source"
 	"github.com/stageindex/stageindex/migrations"
 )
 
@@ -47,6 +52,10 @@ type config struct {
 	// health only
 	ready   bool
 	timeout time.Duration
+	// source install / uninstall
+	view    string
+	watches []source.Watch
+	dryRun  bool
 }
 
 // commands are the binary's subcommands with their one-line summary, in
@@ -58,6 +67,8 @@ var commands = []struct{ name, args, summary string }{
 	{"verify", "", "compare the index in --data-dir (no server running on it) with DATABASE_URL; exit 4 on any difference"},
 	{"health", "", "GET /healthz (--ready: /readyz) of the server at --addr; exit 0 if it answers 200"},
 	{"keys", " create|list|revoke", "manage partner keys of the API in DATABASE_URL (stageindex keys help)"},
+	{"source install", " --view SCHEMA.VIEW --watch TABLE=ID_SQL…", "put change capture for serve --source on the tables a platform's view reads (docs/platforms.md)"},
+	{"source uninstall", " --view SCHEMA.VIEW", "remove exactly what source install made"},
 }
 
 func main() {
@@ -80,6 +91,9 @@ func run(ctx context.Context, args []string, logger *slog.Logger) (int, error) {
 		return 2, errors.New("missing command")
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "source" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = cmd+" "+args[0], args[1:]
+	}
 	switch cmd {
 	case "help", "-h", "-help", "--help":
 		usage(os.Stdout)
@@ -112,6 +126,11 @@ func run(ctx context.Context, args []string, logger *slog.Logger) (int, error) {
 		return verify(ctx, *cfg)
 	case "health":
 		return health(ctx, *cfg)
+	case "source install", "source uninstall":
+		if fs.NArg() > 0 {
+			return 2, fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+		}
+		return sourceCommand(ctx, *cfg, cmd == "source install", logger)
 	}
 	return 2, fmt.Errorf("unknown command %q", cmd)
 }
@@ -175,6 +194,18 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 	case "verify":
 		fs.StringVar(&cfg.dataDir, "data-dir", envOr("STAGEINDEX_DATA_DIR", ""), "directory of the index on disk (STAGEINDEX_DATA_DIR)")
 		fs.StringVar(&cfg.source, "source", envOr("STAGEINDEX_SOURCE", ""), "the view the index was built from, if any (STAGEINDEX_SOURCE)")
+	case "source install", "source uninstall":
+		fs.StringVar(&cfg.view, "view", envOr("STAGEINDEX_SOURCE", ""), "the platform's view, SCHEMA.VIEW, as serve --source names it (STAGEINDEX_SOURCE)")
+		fs.BoolVar(&cfg.dryRun, "dry-run", false, "check everything and print the SQL, then roll back")
+		if cmd == "source install" {
+			fs.Func("watch", "TABLE=ID_SQL: a table the view reads and the ids of the view rows a changed row r makes, e.g. internship_offers='ms3-' || r.id; ID_SQL * when a change may touch every offer (the sync reconciles the whole view). Repeat for every table", func(v string) error {
+				w, err := source.ParseWatch(v)
+				if err == nil {
+					cfg.watches = append(cfg.watches, w)
+				}
+				return err
+			})
+		}
 	case "health":
 		fs.BoolVar(&cfg.ready, "ready", false, "probe /readyz (index loaded) instead of /healthz (process up)")
 		fs.DurationVar(&cfg.timeout, "timeout", 3*time.Second, "give up after this long")
@@ -185,7 +216,11 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: stageindex COMMAND [flags]\n\ncommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name+c.args, c.summary)
+		if u := c.name + c.args; len(u) <= 14 {
+			fmt.Fprintf(w, "  %-14s %s\n", u, c.summary)
+		} else {
+			fmt.Fprintf(w, "  %s\n  %-14s %s\n", u, "", c.summary)
+		}
 	}
 	fmt.Fprintln(w, `
 stageindex COMMAND --help lists the command's flags; each flag has an

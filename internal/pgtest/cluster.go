@@ -205,6 +205,10 @@ func (c *Cluster) Close() error {
 	return nil
 }
 
+// Tool returns the path of a client program (pg_dump, psql) of the same
+// PostgreSQL version as the cluster.
+func (c *Cluster) Tool(name string) string { return filepath.Join(c.bin, name) }
+
 // Port returns the TCP port the server listens on, on 127.0.0.1.
 func (c *Cluster) Port() int { return c.port }
 
