@@ -84,7 +84,7 @@ func (s *Store) Changes(ctx context.Context, c Cursor) (ChangeSet, error) {
 	if err := tx.QueryRow(ctx, s.q.snapshot).Scan(&cs.Next.XMin, &cs.Next.Snapshot, &cs.Next.Seq); err != nil {
 		return cs, fmt.Errorf("indexer: changes: snapshot: %w", err)
 	}
-	if err := s.noJIT(ctx, tx); err != nil {
+	if err := s.viewSettings(ctx, tx); err != nil {
 		return cs, fmt.Errorf("indexer: changes: %w", err)
 	}
 	var prev *string

@@ -130,7 +130,7 @@ func (s *Store) LoadOffers(ctx context.Context, fn func(stageindex.Offer) error)
 	if err := tx.QueryRow(ctx, s.q.watermark).Scan(&w.XMin, &w.Seq); err != nil {
 		return w, fmt.Errorf("indexer: load: watermark: %w", err)
 	}
-	if err := s.noJIT(ctx, tx); err != nil {
+	if err := s.viewSettings(ctx, tx); err != nil {
 		return w, fmt.Errorf("indexer: load: %w", err)
 	}
 	rows, err := tx.Query(ctx, s.q.load)
@@ -199,17 +199,19 @@ func (s *Store) validLoad(fn func(stageindex.Offer) error) (each func(stageindex
 	return each, flush
 }
 
-// noJIT turns JIT compilation off for the rest of tx when reading a view.
-// A view's per-row subqueries (its weeks, say) inflate the planner's cost
+// viewSettings tunes the planner for the rest of tx when reading a view.
+// JIT off: a view's per-row subqueries (its weeks, say) inflate the cost
 // estimate far past jit_above_cost, and compiling then takes longer than
-// the query: measured on the monstage view, 0.97 s of JIT for 0.6 s of
-// execution over 10,000 rows. Run after the snapshot statement, which
+// the query (measured on the monstage view: 0.97 s of JIT for 0.6 s of
+// execution over 10,000 rows). Custom plans always: the same statement
+// reads one id or 10,000, and a generic plan made for neither could be
+// kept by the statement cache. Run after the snapshot statement, which
 // must stay first.
-func (s *Store) noJIT(ctx context.Context, tx pgx.Tx) error {
+func (s *Store) viewSettings(ctx context.Context, tx pgx.Tx) error {
 	if s.view == "" {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `SET LOCAL jit = off`)
+	_, err := tx.Exec(ctx, `SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan`)
 	return err
 }
 

@@ -72,6 +72,9 @@ JOIN pg_class c ON c.oid = d.refobjid AND c.relkind IN ('r', 'p')
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid`
 
+// clockFunctions match what makes a view's rows change with time alone.
+const clockFunctions = `\m(now|current_date|current_timestamp|localtimestamp|localtime|current_time|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday)\M`
+
 // exactTypes are the types whose equality is identity of the value.
 const exactTypes = `'smallint', 'integer', 'bigint', 'boolean', 'text', 'character varying',
 	'date', 'timestamp without time zone', 'timestamp with time zone', 'uuid', 'bytea', 'oid'`
@@ -153,6 +156,15 @@ func planInstall(ctx context.Context, tx pgx.Tx, schema string, spec Spec) ([]ta
 		if err := rows.Err(); err != nil {
 			return nil, nil, err
 		}
+	}
+	var clock bool
+	if err := tx.QueryRow(ctx, chainSQL+`
+		SELECT coalesce(bool_or(pg_get_viewdef(c.oid) ~* $2), false)
+		FROM chain JOIN pg_class c ON c.oid = chain.oid WHERE c.relkind = 'v'`, spec.View, clockFunctions).Scan(&clock); err != nil {
+		return nil, nil, err
+	}
+	if clock {
+		warnings = append(warnings, "the view reads the clock (now(), current_date…): a row that changes with time alone is written by no one, so no trigger sees it and only the periodic reconcile catches it; give stageindex the dates instead (weeks, published_at), it hides past and future offers by itself")
 	}
 	if wholeRows {
 		warnings = append(warnings, "the view reads whole rows (e.g. to_json(t)): every column of its tables is compared, so updates of any column are recorded")

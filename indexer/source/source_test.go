@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -273,5 +274,43 @@ func TestCapture(t *testing.T) {
 	}
 	if got := strings.Join(changesSince(t, pool, &seq), ","); got != "j-5,j-5,j-6" {
 		t.Errorf("insert then renumber: recorded %q, want the insert, then the old and new ids", got)
+	}
+}
+
+func TestInstallWarnsOfAClockInTheView(t *testing.T) {
+	pool, conn := newShop(t)
+	if _, err := pool.Exec(context.Background(), `CREATE VIEW shop.timed AS SELECT * FROM shop.offers WHERE published_at <= now()`); err != nil {
+		t.Fatal(err)
+	}
+	rep := install(t, conn, "shop.timed", shopWatches...)
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "reads the clock") {
+		t.Errorf("warnings %q, want one about the clock", rep.Warnings)
+	}
+	if rep := install(t, conn, "shop.offers", shopWatches...); len(rep.Warnings) != 0 {
+		t.Errorf("warnings for a view without a clock: %q", rep.Warnings)
+	}
+}
+
+// TestCapturePlanSurvivesABulkUpdate: a session whose first update touched
+// one row, then updates 20,000 rows. With the plan of the first call kept
+// (a nested loop over old and new rows), that took minutes.
+func TestCapturePlanSurvivesABulkUpdate(t *testing.T) {
+	ctx := context.Background()
+	pool, conn := newShop(t)
+	install(t, conn, "shop.offers", shopWatches...)
+	if _, err := conn.Exec(ctx, `INSERT INTO shop.jobs (id, title) SELECT i, 'Vendeur' FROM generate_series(1, 20000) AS i`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE shop.jobs SET title = 'Vendeuse' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := conn.Exec(tctx, `UPDATE shop.jobs SET title = title || ' !'`); err != nil {
+		t.Fatalf("a 20,000-row update after a one-row one in the same session: %v", err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(DISTINCT offer_id) FROM stageindex.source_changes WHERE offer_id LIKE 'j-%'`).Scan(&n); err != nil || n != 20000 {
+		t.Errorf("%d ids recorded (%v), want 20000", n, err)
 	}
 }

@@ -66,6 +66,13 @@ func (p tablePlan) unchanged() string {
 // TRUNCATE the whole-view marker, and wakes the syncs. It runs as its
 // owner (SECURITY DEFINER), so the platform's roles need no right on
 // stageindex's schema.
+//
+// enable_nestloop is off in it: PL/pgSQL keeps the plan of each statement
+// for the session, made for the transition tables of the first call. A
+// session whose first update touched one row would otherwise keep a
+// nested-loop pairing of old and new rows, and a later 10,000-row update
+// would compare 10⁸ pairs (minutes, measured). A hash join costs nothing
+// more on one row.
 func (p tablePlan) functionSQL() string {
 	changes := p.schema + ".source_changes"
 	view := "'" + p.view + "'" // a valid source name needs no escaping
@@ -107,6 +114,7 @@ func (p tablePlan) functionSQL() string {
 	return `CREATE FUNCTION ` + p.Function + `() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = ` + p.searchPath + `
+SET enable_nestloop = off
 AS $stageindex$
 -- stageindex source install: view ` + p.view + `, table ` + p.Name + `, ids ` + oneLine(p.IDSQL) + `
 DECLARE
