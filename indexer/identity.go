@@ -58,6 +58,9 @@ func (s *Store) currentXMin(ctx context.Context) (uint64, error) {
 // snapshot; an id without a row is absent from the result.
 func (s *Store) OffersByID(ctx context.Context, ids []string) (offers []stageindex.Offer, err error) {
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := s.viewSettings(ctx, tx); err != nil {
+			return err
+		}
 		offers, err = s.readByIDs(ctx, tx, ids)
 		return err
 	})

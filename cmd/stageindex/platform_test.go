@@ -289,7 +289,8 @@ func TestMonstagePlatform(t *testing.T) {
 	// triggers.
 	addr, dataDir := freeAddr(t), t.TempDir()
 	serveArgs := []string{"serve", "--database-url", p.stageRole, "--addr", addr, "--data-dir", dataDir,
-		"--source", monstage.ViewName, "--poll-interval", "1h", "--reconcile-schedule", "", "--retire-schedule", ""}
+		"--source", monstage.ViewName, "--poll-interval", "1h", "--reconcile-schedule", "", "--retire-schedule", "",
+		"--rate-limit", "-1"} // the test polls the API every 5 ms
 	startServe := func() (stop func(), rec *recorder) {
 		sctx, scancel := context.WithCancel(ctx)
 		served := make(chan error, 1)
