@@ -85,8 +85,8 @@ type phaseSpec struct {
 // phases is the whole matching procedure.
 var phases = []phaseSpec{
 	{phase: phaseClose, enough: strongTier, matchers: []matcher{
-		{tier: tierLiteral, query: func(p *textPlan) query.Query { return matchAll(p.q, fieldAll) }},
-		{tier: tierTitle, afterLiteral: true, query: func(p *textPlan) query.Query { return matchAll(p.q, fieldTitle) }},
+		{tier: tierLiteral, query: func(p *textPlan) query.Query { return allTerms(p.terms, fieldAll, 1) }},
+		{tier: tierTitle, afterLiteral: true, query: func(p *textPlan) query.Query { return allTerms(p.terms, fieldTitle, 1) }},
 		{tier: tierPhrase, afterLiteral: true, query: func(p *textPlan) query.Query {
 			ph := query.NewMatchPhraseQuery(p.q)
 			ph.SetField(fieldTitle)
@@ -95,7 +95,7 @@ var phases = []phaseSpec{
 		// The employer's name as typed ("le gall") counts as a literal
 		// match, not a title one: "jardin" is about gardens before it is
 		// about the florist "Au Jardin de Lucie".
-		{tier: tierLiteral, query: func(p *textPlan) query.Query { return matchAll(p.q, fieldEmployerExact) }},
+		{tier: tierLiteral, query: func(p *textPlan) query.Query { return allTerms(p.exactTerms, fieldEmployerExact, 1) }},
 		// A sector named exactly ("tourisme"): its offers match literally,
 		// although the sector is not in _all. Its field keeps no positions:
 		// every word, not a phrase.
@@ -103,7 +103,7 @@ var phases = []phaseSpec{
 			if p.sectorNamed == "" {
 				return nil
 			}
-			return matchAll(p.sectorNamed, fieldSector)
+			return allTerms(p.sectorTerms, fieldSector, 1)
 		}},
 		{tier: tierThesaurus, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true) }},
 	}},

@@ -22,7 +22,13 @@ import (
 type textPlan struct {
 	q          string   // as typed, trimmed and cut after MaxQueryTerms words
 	terms      []string // analysed with AnalyzerText
+	exactTerms []string // analysed with AnalyzerExact (the employer's name as typed)
 	expansions []Expansion
+	// expTerms are the expansions' texts analysed, in the same order:
+	// analysed once here rather than by Bleve in each of a hundred shards.
+	expTerms [][]string
+	// sectorTerms are sectorNamed analysed.
+	sectorTerms []string
 	// sectorMask has bit i set for stageindex.Sectors[i] among the sectors
 	// of the fields q names: an offer reached through a close expansion
 	// must be in one of them, one reached through a loose association in
@@ -72,8 +78,12 @@ func (ix *Index) analyzePlan(q string) *textPlan {
 	if len(terms) == 0 {
 		return nil
 	}
-	p := &textPlan{q: q, terms: terms, expansions: ix.thes.Expand(q), highlight: map[string]bool{}}
+	p := &textPlan{q: q, terms: terms, exactTerms: ix.analyze(AnalyzerExact, q), expansions: ix.thes.Expand(q), highlight: map[string]bool{}}
 	p.sectorNamed = ix.sectorKeys[stageindex.Fold(q)]
+	p.sectorTerms = ix.analyze(AnalyzerText, p.sectorNamed)
+	for _, e := range p.expansions {
+		p.expTerms = append(p.expTerms, ix.analyze(AnalyzerText, e.Text))
+	}
 	if sectors := ix.thes.Sectors(q); len(sectors) > 0 {
 		linked := ix.thes.LinkedSectors(q)
 		for i, name := range stageindex.Sectors {
@@ -348,11 +358,24 @@ func (ix *Index) eachMatch(ctx context.Context, r index.IndexReader, q query.Que
 	}
 }
 
-func matchAll(text, field string) query.Query {
-	q := query.NewMatchQuery(text)
-	q.SetField(field)
-	q.SetOperator(query.MatchQueryOperatorAnd)
-	return q
+// allTerms requires every one of terms (already analysed for field) in
+// field: what Bleve's MatchQuery with the AND operator builds, query for
+// query and boost for boost (so scores are the same), without analysing the
+// text again in every shard.
+func allTerms(terms []string, field string, boost float64) query.Query {
+	if len(terms) == 0 {
+		return query.NewMatchNoneQuery()
+	}
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		tq := query.NewTermQuery(t)
+		tq.SetField(field)
+		tq.SetBoost(boost)
+		qs[i] = tq
+	}
+	c := query.NewConjunctionQuery(qs)
+	c.SetBoost(boost)
+	return c
 }
 
 // thesaurusQuery ORs the close (strong) or the loose expansions of p, each
@@ -362,15 +385,11 @@ func matchAll(text, field string) query.Query {
 // evaluation set, matching it cost more precision than it gave recall.
 func thesaurusQuery(p *textPlan, strong bool) query.Query {
 	var qs []query.Query
-	for _, e := range p.expansions {
+	for i, e := range p.expansions {
 		if (e.Weight >= strongWeight) != strong {
 			continue
 		}
-		q := query.NewMatchQuery(e.Text)
-		q.SetField(fieldAll)
-		q.SetOperator(query.MatchQueryOperatorAnd)
-		q.SetBoost(e.Weight)
-		qs = append(qs, q)
+		qs = append(qs, allTerms(p.expTerms[i], fieldAll, e.Weight))
 	}
 	if len(qs) == 0 {
 		return nil

@@ -7,7 +7,7 @@
 // It runs the query mix (../shared/bench/queries-1k.jsonl) on -normal
 // connections for -duration, first alone, then with -abusers connections
 // that each send a new twelve-rare-word query, close the connection after
-// -abandon, and start again. It prints the normal searches' p50, p95, p99
+// -abandon, wait -pause and start again. It prints the normal searches' p50, p95, p99
 // and max in both runs and their ratios. Plain net/http clients, as a user
 // would send them; run the server with --rate-limit -1, or the limiter,
 // not the search core, is what is measured.
@@ -44,6 +44,7 @@ func main() {
 	normal := flag.Int("normal", 4, "connections sending normal searches")
 	abusers := flag.Int("abusers", 32, "connections sending abandoned worst-case searches")
 	abandon := flag.Duration("abandon", 5*time.Millisecond, "how long an abuser waits before closing its connection")
+	pause := flag.Duration("pause", 100*time.Millisecond, "how long an abuser waits before its next query (0: a flood)")
 	duration := flag.Duration("duration", 20*time.Second, "length of each run")
 	flag.Parse()
 	urls, err := loadMix(*base, *mix)
@@ -51,9 +52,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "abusebench:", err)
 		os.Exit(1)
 	}
-	alone := run(urls, *normal, 0, *base, *abandon, *duration)
+	alone := run(urls, *normal, 0, *base, *abandon, *pause, *duration)
 	report("normal searches alone", alone, nil)
-	flooded := run(urls, *normal, *abusers, *base, *abandon, *duration)
+	flooded := run(urls, *normal, *abusers, *base, *abandon, *pause, *duration)
 	report(fmt.Sprintf("with %d abandoned worst-case searches in flight", *abusers), flooded, &alone)
 }
 
@@ -89,7 +90,7 @@ type result struct {
 	duration time.Duration
 }
 
-func run(urls []string, normal, abusers int, base string, abandon, d time.Duration) result {
+func run(urls []string, normal, abusers int, base string, abandon, pause, d time.Duration) result {
 	var res result
 	var mu sync.Mutex
 	stop := make(chan struct{})
@@ -141,6 +142,7 @@ func run(urls []string, normal, abusers int, base string, abandon, d time.Durati
 				sent.Add(1)
 				time.Sleep(abandon)
 				conn.Close()
+				time.Sleep(pause)
 			}
 		})
 	}
