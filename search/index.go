@@ -52,6 +52,7 @@ type Index struct {
 	corrections *lru.Cache[string, string]
 	stats       *lru.Cache[statsKey, stageindex.Stats] // StatsIn's answers
 	slow        chan struct{}                          // slots of slowGate
+	listings    *lru.Cache[string, listing]            // see listing
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
@@ -125,9 +126,10 @@ func newIndex(cfg Config) (*Index, error) {
 	}
 	ix := &Index{
 		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: lru.New(matchesBudget, matchesSize), plans: lru.New(plansBudget, planSize), corrections: lru.New(correctionsBudget, correctionSize),
-		stats: lru.New(1<<20, statsSize),
-		slow:  make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
-		byID:  map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
+		stats:    lru.New(1<<20, statsSize),
+		slow:     make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		listings: lru.New(16<<20, listingSize),
+		byID:     map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))
 	for _, name := range stageindex.Sectors {

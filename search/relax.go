@@ -54,13 +54,23 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			continue
 		}
 		widened = append(widened, s.name)
+		first := req
+		first.Page = 1
+		if p == nil && req.Center == nil {
+			l, err := ix.list(ctx, first, buf)
+			if err != nil {
+				return nil, err
+			}
+			if l.total > 0 {
+				return &stageindex.Relaxed{Widened: widened, Total: l.total, Hits: l.hits}, nil
+			}
+			continue
+		}
 		keys, _, err := ix.collect(ctx, req, p, buf)
 		if err != nil {
 			return nil, err
 		}
 		if len(keys) > 0 {
-			first := req
-			first.Page = 1
 			rel := &stageindex.Relaxed{Widened: widened, Total: len(keys), Hits: ix.page(keys, first, p)}
 			if req.Center != nil {
 				rel.RadiusKm = req.RadiusKm
