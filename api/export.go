@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -92,19 +93,43 @@ func (s *Server) startExport(c *fiber.Ctx, name, format string) error {
 // stream runs write as the response body, after the handler has returned,
 // and frees the export slot when it ends. The status (200) is sent by
 // then: an error on the way can only cut the body short, and is logged.
-func (s *Server) stream(c *fiber.Ctx, what string, write func(ctx context.Context, w io.Writer) error) {
+//
+// The server's WriteTimeout bounds a whole response; an export takes
+// longer. As long as the export moves on (write calls progress, once per
+// offer), its connection's write deadline is pushed exportStall ahead; a
+// client that stops reading stalls it, and is cut exportStall later.
+func (s *Server) stream(c *fiber.Ctx, what string, write func(ctx context.Context, w io.Writer, progress func()) error) {
 	path := c.Path()
+	conn := c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer func() { <-s.exports }()
 		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 		defer cancel()
+		var moved atomic.Int64
+		go func() {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			last := int64(-1)
+			for {
+				if n := moved.Load(); n != last && conn != nil {
+					conn.SetWriteDeadline(time.Now().Add(exportStall))
+					last = n
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
 		err := func() (err error) {
 			defer func() {
 				if r := recover(); r != nil {
 					err = fmt.Errorf("panic: %v", r)
 				}
 			}()
-			if err := write(ctx, w); err != nil {
+			progress := func() { moved.Add(1) }
+			if err := write(ctx, progressWriter{w, progress}, progress); err != nil {
 				return err
 			}
 			return w.Flush()
@@ -123,10 +148,10 @@ func (s *Server) exportOffers(c *fiber.Ctx) error {
 	if err := s.startExport(c, "offres", format); err != nil {
 		return err
 	}
-	each := func(ctx context.Context, fn func(stageindex.Offer) error) error {
-		return s.opts.Searcher.Each(ctx, req, fn)
-	}
-	s.stream(c, "offers", func(ctx context.Context, w io.Writer) error {
+	s.stream(c, "offers", func(ctx context.Context, w io.Writer, progress func()) error {
+		each := func(ctx context.Context, fn func(stageindex.Offer) error) error {
+			return s.opts.Searcher.Each(ctx, req, func(o stageindex.Offer) error { progress(); return fn(o) })
+		}
 		switch format {
 		case "jsonl":
 			return writeOffersJSONL(ctx, w, each)
@@ -150,9 +175,9 @@ func (s *Server) exportStats(c *fiber.Ctx) error {
 	if err := s.startExport(c, "statistiques", format); err != nil {
 		return err
 	}
-	s.stream(c, "stats", func(ctx context.Context, w io.Writer) error {
+	s.stream(c, "stats", func(ctx context.Context, w io.Writer, progress func()) error {
 		rows, err := statsCube(ctx, time.Now(), func(ctx context.Context, fn func(stageindex.Offer) error) error {
-			return s.opts.Searcher.Each(ctx, req, fn)
+			return s.opts.Searcher.Each(ctx, req, func(o stageindex.Offer) error { progress(); return fn(o) })
 		})
 		if err != nil {
 			return err
@@ -165,7 +190,21 @@ func (s *Server) exportStats(c *fiber.Ctx) error {
 	return nil
 }
 
+// progressWriter counts its writes as progress (stream).
+type progressWriter struct {
+	w        io.Writer
+	progress func()
+}
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	p.progress()
+	return p.w.Write(b)
+}
+
 type eachFunc func(ctx context.Context, fn func(stageindex.Offer) error) error
+
+// exportStall is how long an export waits for its client to read.
+const exportStall = 30 * time.Second
 
 // --- offers ---------------------------------------------------------------
 
