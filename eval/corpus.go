@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,11 +65,17 @@ func ReadCorpus(ctx context.Context, r io.Reader) (*Corpus, error) {
 		if err != nil {
 			return nil, fmt.Errorf("eval: corpus line %d: %w", n, err)
 		}
+		// The ground truth: x_metier (the benchmark corpus's 50 families)
+		// or x_rome (the ROME fiche of eval/rome's corpus).
 		var x struct {
 			Metier string `json:"x_metier"`
+			Rome   string `json:"x_rome"`
 		}
-		if err := json.Unmarshal(line, &x); err != nil || x.Metier == "" {
-			return nil, fmt.Errorf("eval: corpus line %d: no x_metier", n)
+		if err := json.Unmarshal(line, &x); err != nil || x.Metier == "" && x.Rome == "" {
+			return nil, fmt.Errorf("eval: corpus line %d: no x_metier nor x_rome", n)
+		}
+		if x.Metier == "" {
+			x.Metier = x.Rome
 		}
 		if _, dup := c.Family[o.ID]; dup {
 			return nil, fmt.Errorf("eval: corpus line %d: duplicate id %q", n, o.ID)
@@ -81,6 +88,20 @@ func ReadCorpus(ctx context.Context, r io.Reader) (*Corpus, error) {
 		return nil, fmt.Errorf("eval: corpus: %w", err)
 	}
 	return c, nil
+}
+
+// Labels returns the distinct families of the corpus, sorted.
+func (c *Corpus) Labels() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range c.Family {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Area is the ground truth of one place: the offers a search there must

@@ -53,7 +53,7 @@ func TestParseQueries(t *testing.T) {
 func TestQueriesFile(t *testing.T) {
 	for _, file := range []string{"queries.tsv", "queries-heldout.tsv", "queries-blind2.tsv"} {
 		t.Run(file, func(t *testing.T) {
-			qs, err := LoadQueries(file)
+			qs, err := LoadQueries(file, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,8 +22,10 @@ var Families = []string{
 	"restauration", "social", "spectacle", "sport", "traduction", "veterinaire",
 }
 
-// Kinds are the query kinds of queries.tsv, in report order.
-var Kinds = []string{"job", "variant", "typo", "everyday", "field", "multi", "employer"}
+// Kinds are the query kinds of the query files, in report order: those of
+// queries.tsv, then those of the blind ROME sets (eval/rome).
+var Kinds = []string{"job", "variant", "typo", "everyday", "field", "multi", "employer",
+	"phrase", "brand", "english", "ambiguous"}
 
 // Query is one labelled pupil query: what a pupil types and the job
 // families that answer the pupil's intent.
@@ -37,21 +39,30 @@ type Query struct {
 // Wants reports whether an offer of family answers q.
 func (q Query) Wants(family string) bool { return slices.Contains(q.Families, family) }
 
-// LoadQueries reads a labelled query file (see ParseQueries).
-func LoadQueries(path string) ([]Query, error) {
+// LoadQueries reads a labelled query file (see ParseQueries); families,
+// when not nil, are the valid labels (those of the corpus) instead of the
+// 50 x_metier Families.
+func LoadQueries(path string, families []string) ([]Query, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("eval: queries: %w", err)
 	}
 	defer f.Close()
-	return ParseQueries(f)
+	return ParseQueriesOf(f, families)
 }
 
 // ParseQueries reads tab-separated lines "query, families, kind", families
 // comma-separated; blank lines and lines starting with # are comments.
 // Every problem is an error naming its line: a mislabelled query would
 // silently skew the figures.
-func ParseQueries(r io.Reader) ([]Query, error) {
+func ParseQueries(r io.Reader) ([]Query, error) { return ParseQueriesOf(r, nil) }
+
+// ParseQueriesOf is ParseQueries with families as the valid labels (nil:
+// Families).
+func ParseQueriesOf(r io.Reader, families []string) ([]Query, error) {
+	if families == nil {
+		families = Families
+	}
 	var qs []Query
 	seen := map[string]int{}
 	sc := bufio.NewScanner(r)
@@ -77,8 +88,8 @@ func ParseQueries(r io.Reader) ([]Query, error) {
 		}
 		for _, f := range strings.Split(cols[1], ",") {
 			f = strings.TrimSpace(f)
-			if !slices.Contains(Families, f) {
-				return nil, fmt.Errorf("eval: queries line %d: %q is not an x_metier family", n, f)
+			if !slices.Contains(families, f) {
+				return nil, fmt.Errorf("eval: queries line %d: %q is not a family of the corpus", n, f)
 			}
 			if slices.Contains(q.Families, f) {
 				return nil, fmt.Errorf("eval: queries line %d: family %q twice", n, f)

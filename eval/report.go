@@ -17,7 +17,16 @@ type SystemCases struct {
 // WriteReport writes the Markdown tables of docs/relevance.md: the headline
 // figures side by side, the same per query kind and with or without a
 // place, then each system's worst queries.
-func WriteReport(w io.Writer, runs []SystemCases, worst int) error {
+// Slice is a named subset of cases the report also summarises.
+type Slice struct {
+	Name string
+	Keep func(Case) bool
+}
+
+// WriteReport writes the Markdown report of runs: totals, then by kind of
+// query, by place, and by each of extra (e.g. the families a tuning set
+// never covered), then each system's worst queries.
+func WriteReport(w io.Writer, runs []SystemCases, worst int, extra ...Slice) error {
 	var b strings.Builder
 	b.WriteString("| system | searches | judged | with hits | precision@10 | recall (macro) | recall (micro) | zero-hit | precision@10, zero-hit as 0 | precision@10 ceiling |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
@@ -37,8 +46,19 @@ func WriteReport(w io.Writer, runs []SystemCases, worst int) error {
 		keep func(Case) bool
 	}
 	var slices_ []slice
+	present := map[string]bool{}
+	for _, r := range runs {
+		for _, c := range r.Cases {
+			present[c.Query.Kind] = true
+		}
+	}
 	for _, k := range Kinds {
-		slices_ = append(slices_, slice{"kind " + k, func(c Case) bool { return c.Query.Kind == k }})
+		if present[k] {
+			slices_ = append(slices_, slice{"kind " + k, func(c Case) bool { return c.Query.Kind == k }})
+		}
+	}
+	for _, sl := range extra {
+		slices_ = append(slices_, slice{sl.Name, sl.Keep})
 	}
 	slices_ = append(slices_,
 		slice{"around a town, 30 km", func(c Case) bool { return c.Place != NoPlace }},
