@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestParseQueries(t *testing.T) {
 		{"comments and blanks skipped", "# c\n\nboulanger\tboulangerie\tjob\n", 1, ""},
 		{"several families", "argent\tbanque, assurance\teveryday\n", 1, ""},
 		{"two columns", "boulanger\tboulangerie\n", 0, "line 1: want 3"},
-		{"unknown family", "boulanger\tboulangeri\tjob\n", 0, `"boulangeri" is not an x_metier family`},
+		{"unknown family", "boulanger\tboulangeri\tjob\n", 0, `"boulangeri" is not a family of the corpus`},
 		{"unknown kind", "boulanger\tboulangerie\tmetier\n", 0, `kind "metier"`},
 		{"duplicate query", "pain\tboulangerie\teveryday\npain\tboulangerie\teveryday\n", 0, "line 2: \"pain\" already on line 1"},
 		{"family twice", "pain\tboulangerie,boulangerie\teveryday\n", 0, "family \"boulangerie\" twice"},
@@ -46,14 +47,39 @@ func TestParseQueries(t *testing.T) {
 	}
 }
 
-// TestQueriesFile checks the committed labels: valid, numerous, and
-// covering every family and kind, so that no family escapes evaluation.
-// TestQueriesFile checks the label files: the tuning set and the two sets
-// written blind (docs/relevance.md).
+// TestQueriesFile checks the label files — the tuning set and the two sets
+// written blind over the benchmark's 50 families, and the two blind sets
+// over ROME fiches (docs/relevance.md): valid, numerous, and covering every
+// family and kind, so that none escapes evaluation.
 func TestQueriesFile(t *testing.T) {
-	for _, file := range []string{"queries.tsv", "queries-heldout.tsv", "queries-blind2.tsv"} {
-		t.Run(file, func(t *testing.T) {
-			qs, err := LoadQueries(file, nil)
+	romeFamilies := func() []string {
+		b, err := os.ReadFile("rome/families.tsv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if i > 0 {
+				out = append(out, strings.Split(line, "\t")[0])
+			}
+		}
+		return out
+	}()
+	metierKinds, romeKinds := Kinds[:7], []string{"job", "typo", "everyday", "phrase", "brand", "english", "ambiguous"}
+	for _, tc := range []struct {
+		file     string
+		families []string // nil: Families
+		kinds    []string
+		all      bool // every family expected somewhere
+	}{
+		{"queries.tsv", nil, metierKinds, true},
+		{"queries-heldout.tsv", nil, metierKinds, true},
+		{"queries-blind2.tsv", nil, metierKinds, true},
+		{"rome/queries-dev.tsv", romeFamilies, romeKinds, false},
+		{"rome/queries-heldout.tsv", romeFamilies, romeKinds, true},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			qs, err := LoadQueries(tc.file, tc.families)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,12 +93,16 @@ func TestQueriesFile(t *testing.T) {
 					fams[f] = true
 				}
 			}
-			for _, f := range Families {
-				if !fams[f] {
+			families := tc.families
+			if families == nil {
+				families = Families
+			}
+			for _, f := range families {
+				if tc.all && !fams[f] {
 					t.Errorf("no query expects family %s", f)
 				}
 			}
-			for _, k := range Kinds {
+			for _, k := range tc.kinds {
 				if !kinds[k] {
 					t.Errorf("no query of kind %s", k)
 				}
