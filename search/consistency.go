@@ -148,6 +148,11 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 			}
 			if sh := ix.shards[d.shard]; sh != nil {
 				sh.n--
+				for _, r := range d.romes {
+					if r.fiche >= 0 && sh.byFiche[r.fiche] != nil {
+						delete(sh.byFiche[r.fiche], int32(slot))
+					}
+				}
 			}
 			ix.vocab.add(d.offer.Title, -1)
 			ix.docs[slot], ix.hot[slot] = nil, hot{}

@@ -31,7 +31,7 @@ func TestRepairShards(t *testing.T) {
 			// A stray copy of bread-near in shard 35, and garage (35) gone
 			// from its shard's text index.
 			moved := offer("bread-near", "Boulangerie Le Gall", "Découvrir le fournil.", at(rennes, "35000", "Rennes", "35"))
-			if err := ix.shards["35"].text.Index(moved.ID, bleveDoc(newDoc(&moved, nil), dir != "")); err != nil {
+			if err := ix.shards["35"].text.Index(moved.ID, bleveDoc(newDoc(&moved, nil, nil), dir != "")); err != nil {
 				t.Fatal(err)
 			}
 			if err := ix.shards["35"].text.Delete("garage"); err != nil {

@@ -22,13 +22,15 @@ import (
 // The caller holds ix.mu (read): the titles' vocabulary changes with Apply.
 func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 	words := strings.FieldsFunc(stageindex.Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	thes := ix.thesaurusWords()
+	cw := ix.thes.words()
 	changed := false
 	for i, w := range words {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		if _, known := thes[w]; known || len(ix.analyze(AnalyzerText, w)) == 0 {
+		_, hand := cw.hand[w]
+		_, fromROME := cw.rome[w]
+		if hand || fromROME || len(ix.analyze(AnalyzerText, w)) == 0 {
 			continue // a known word, or a stop word ("stage" is not "sage")
 		}
 		if vw, known := ix.vocab.words[w]; known && vw.count > 0 {
@@ -72,20 +74,29 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		// Only words within budget bytes of w's length can be within
 		// budget edits of it.
 		for n := max(len(w)-budget, 0); n <= len(w)+budget; n++ {
-			if n < len(ix.thesByLen) {
-				for _, v := range ix.thesByLen[n] {
+			if n < len(cw.handByLen) {
+				for _, v := range cw.handByLen[n] {
 					consider(v, true)
 				}
 			}
+			if n < len(cw.romeByLen) {
+				for _, v := range cw.romeByLen[n] {
+					consider(v, false)
+				}
+			}
 			for v := range ix.vocab.byLen[n] {
-				if _, inThes := thes[v]; !inThes {
+				_, inHand := cw.hand[v]
+				_, inROME := cw.rome[v]
+				if !inHand && !inROME {
 					consider(v, false)
 				}
 			}
 		}
-		if (best == "" || bestD >= 2) && len(w) >= 5 {
-			// Misspelt by ear ("informatik"): a word that sounds the same
-			// beats one two edits away ("information").
+		if (best == "" || bestD >= 2 || !bestThes) && len(w) >= 5 {
+			// Misspelt by ear ("informatik", "electronik"): a hand-written
+			// word that sounds the same beats one two edits away
+			// ("information") or a rarer one a letter away (ROME's
+			// "electronic").
 			if s := ix.soundsLike(w); s != "" {
 				best = s
 			}
@@ -103,9 +114,8 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 // soundsLike returns the thesaurus word that sounds like w (phoneticKey),
 // the closest in spelling when several do; "" when none.
 func (ix *Index) soundsLike(w string) string {
-	ix.thesaurusWords()
 	best, bestD := "", 0
-	for _, v := range ix.thesSounds[phoneticKey(w)] {
+	for _, v := range ix.thes.words().handSounds[phoneticKey(w)] {
 		d := stageindex.EditDistance(w, v, len(w)+len(v))
 		if best == "" || d < bestD || (d == bestD && v < best) {
 			best, bestD = v, d
@@ -114,25 +124,53 @@ func (ix *Index) soundsLike(w string) string {
 	return best
 }
 
-// thesaurusWords returns the folded single words of the thesaurus terms,
-// and fills ix.thesSounds along.
-func (ix *Index) thesaurusWords() map[string]struct{} {
-	ix.vocabOnce.Do(func() {
-		ix.thesWords = map[string]struct{}{}
-		ix.thesSounds = map[string][]string{}
-		for _, t := range ix.thes.Terms() {
-			for _, w := range strings.Fields(stageindex.Fold(t.Text)) {
-				if _, seen := ix.thesWords[w]; len(w) >= 3 && !seen {
-					ix.thesWords[w] = struct{}{}
-					k := phoneticKey(w)
-					ix.thesSounds[k] = append(ix.thesSounds[k], w)
-					for len(ix.thesByLen) <= len(w) {
-						ix.thesByLen = append(ix.thesByLen, nil)
+// correctionWords are the words typos are corrected to: the folded
+// single words of the hand-written thesaurus (hand, by length and by
+// phoneticKey), and those only ROME's titles and vocabulary have (rome, by
+// length). Built once per thesaurus, read only.
+type correctionWords struct {
+	hand       map[string]struct{}
+	handByLen  [][]string
+	handSounds map[string][]string
+	rome       map[string]struct{}
+	romeByLen  [][]string
+}
+
+// words returns the thesaurus' correction words, built on first use.
+func (t *Thesaurus) words() *correctionWords {
+	t.wordsOnce.Do(func() {
+		c := &correctionWords{hand: map[string]struct{}{}, handSounds: map[string][]string{}, rome: map[string]struct{}{}}
+		addLen := func(byLen *[][]string, w string) {
+			for len(*byLen) <= len(w) {
+				*byLen = append(*byLen, nil)
+			}
+			(*byLen)[len(w)] = append((*byLen)[len(w)], w)
+		}
+		for _, pass := range []bool{false, true} { // hand-written first
+			for _, term := range t.terms {
+				if (term.ROME != "") != pass {
+					continue
+				}
+				for _, w := range strings.Fields(stageindex.Fold(term.Text)) {
+					if len(w) < 3 {
+						continue
 					}
-					ix.thesByLen[len(w)] = append(ix.thesByLen[len(w)], w)
+					if _, ok := c.hand[w]; ok {
+						continue
+					}
+					if !pass {
+						c.hand[w] = struct{}{}
+						k := phoneticKey(w)
+						c.handSounds[k] = append(c.handSounds[k], w)
+						addLen(&c.handByLen, w)
+					} else if _, ok := c.rome[w]; !ok {
+						c.rome[w] = struct{}{}
+						addLen(&c.romeByLen, w)
+					}
 				}
 			}
 		}
+		t.correction = c
 	})
-	return ix.thesWords
+	return t.correction
 }

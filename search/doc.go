@@ -17,7 +17,10 @@ type doc struct {
 	dept     string
 	insee    string
 	shard    string
-	hot      hot
+	// romes are the ROME fiches the offer's words name, best first (fiche
+	// -1: none); hot.rome is the first.
+	romes [3]ficheScore
+	hot   hot
 }
 
 // hot is the part of an offer that filters, facets and sorting read for
@@ -32,6 +35,7 @@ type hot struct {
 	weekBase    uint16  // weekCode of the first week
 	sector      int16   // index in stageindex.Sectors, -1 when none
 	deptIdx     uint16  // index in Index.depts
+	rome        int16   // the offer's ROME fiche (index in the thesaurus' ROME model), -1 when none
 	tracks      uint8   // bit i set for stageindex.Tracks[i]
 	flags       uint8
 }
@@ -47,10 +51,11 @@ const (
 
 func (h *hot) has(f uint8) bool { return h.flags&f != 0 }
 
-func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)) *doc {
+func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool), thes *Thesaurus) *doc {
 	d := &doc{offer: o, dept: o.Department, shard: shardKey(o)}
 	h := &d.hot
-	h.sector, h.published, h.flags = -1, math.MaxInt64, flagLive
+	h.sector, h.published, h.flags, h.rome = -1, math.MaxInt64, flagLive, -1
+	d.romes = [3]ficheScore{{-1, 0}, {-1, 0}, {-1, 0}}
 	if o.HasLocation() {
 		d.lat, d.lng = *o.Latitude, *o.Longitude
 		h.x, h.y, h.z = unitVector(d.lat, d.lng)
@@ -101,6 +106,11 @@ func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)
 	}
 	if communeOf != nil && o.Zipcode != "" {
 		d.insee, _ = communeOf(o.Zipcode, o.City)
+	}
+	if thes != nil && thes.rome != nil {
+		d.romes = thes.rome.classify(thes.analyze(titleForIndex(o.Title, o.Sector, o.EmployerName)),
+			thes.analyze(o.EmployerName), thes.analyze(o.Description), h.sector)
+		h.rome = d.romes[0].fiche
 	}
 	return d
 }

@@ -58,10 +58,6 @@ type Index struct {
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
 	// query naming a sector is recognised without folding 47 names.
 	sectorKeys map[string]string
-	vocabOnce  sync.Once
-	thesWords  map[string]struct{} // folded thesaurus words, for typo correction
-	thesSounds map[string][]string // the same by phoneticKey
-	thesByLen  [][]string          // the same by length in bytes
 
 	// gen counts the Applies, for the API's ETags (see Generation).
 	gen atomic.Uint64
@@ -92,6 +88,9 @@ type shard struct {
 	gen                            uint64
 	n                              int
 	minLat, maxLat, minLng, maxLng float64
+	// byFiche lists the shard's offers by the ROME fiches their words name
+	// (doc.romes), with the fiche's weight for the offer.
+	byFiche map[int16]map[int32]float32
 }
 
 // New returns an empty in-memory index.
@@ -202,11 +201,7 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	ix.applyMu.Lock()
 	defer ix.applyMu.Unlock()
 
-	newDocs := make([]*doc, len(upserts))
-	for i := range upserts {
-		o := upserts[i]
-		newDocs[i] = newDoc(&o, ix.cfg.CommuneOf)
-	}
+	newDocs := ix.newDocs(upserts)
 	// Text first, outside the read lock: a search racing with this write sees
 	// Bleve ids it cannot resolve yet, and skips them.
 	work := map[string]*shardWork{}
@@ -320,6 +315,27 @@ func (ix *Index) journal(upserts []stageindex.Offer, deletes []string, newKeys [
 	return writeMeta(ix.cfg.Dir, slices.Collect(maps.Keys(ix.shards)))
 }
 
+// newDocs prepares the docs of upserts, on every core for a bulk load:
+// classifying an offer by ROME fiche reads and analyses its words.
+func (ix *Index) newDocs(upserts []stageindex.Offer) []*doc {
+	out := make([]*doc, len(upserts))
+	workers := 1
+	if len(upserts) >= 1000 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(upserts); i += workers {
+				o := upserts[i]
+				out[i] = newDoc(&o, ix.cfg.CommuneOf, ix.thes)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
 // bulkUpserts is the size from which an Apply is a bulk load.
 const bulkUpserts = 10000
 
@@ -402,6 +418,11 @@ func (ix *Index) remove(id string) {
 	}
 	if s := ix.shards[d.shard]; s != nil {
 		s.n--
+		for _, r := range d.romes {
+			if r.fiche >= 0 {
+				delete(s.byFiche[r.fiche], slot)
+			}
+		}
 	}
 	ix.vocab.add(d.offer.Title, -1)
 	ix.docs[slot] = nil
@@ -427,6 +448,17 @@ func (ix *Index) insert(d *doc) {
 	ix.vocab.add(d.offer.Title, 1)
 	s := ix.shards[d.shard]
 	s.n++
+	for _, r := range d.romes {
+		if r.fiche >= 0 {
+			if s.byFiche == nil {
+				s.byFiche = map[int16]map[int32]float32{}
+			}
+			if s.byFiche[r.fiche] == nil {
+				s.byFiche[r.fiche] = map[int32]float32{}
+			}
+			s.byFiche[r.fiche][slot] = r.w
+		}
+	}
 	if d.hot.has(flagHasLoc) {
 		if err := ix.cells.Add(slot, d.lat, d.lng); err == nil {
 			s.minLat, s.maxLat = math.Min(s.minLat, d.lat), math.Max(s.maxLat, d.lat)

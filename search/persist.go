@@ -318,7 +318,7 @@ func (ix *Index) openShard(key string) (s *shard, docs []*doc, err error) {
 			t.Close()
 			return nil, nil, fmt.Errorf("shard %s: offer %s: stored copy unreadable", key, h.ID)
 		}
-		d := newDoc(&o, ix.cfg.CommuneOf)
+		d := newDoc(&o, ix.cfg.CommuneOf, ix.thes)
 		if d.shard != key {
 			t.Close()
 			return nil, nil, fmt.Errorf("shard %s: offer %s belongs to shard %s", key, h.ID, d.shard)

@@ -155,7 +155,7 @@ func TestOpenRepairsACrashedApply(t *testing.T) {
 	// bread-near moves to Rennes (35): its new copy reaches shard 35, the
 	// crash comes before shard 22 forgets it.
 	moved := offer("bread-near", "Boulangerie Le Gall", "Découvrir le fournil et la vente.", at(rennes, "35000", "Rennes", "35"))
-	d := newDoc(&moved, nil)
+	d := newDoc(&moved, nil, nil)
 	if err := ix.shards["35"].text.Index(moved.ID, bleveDoc(d, true)); err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,9 @@ const strongWeight = 0.85
 type matcher struct {
 	tier  tier
 	query func(p *textPlan) query.Query // nil: nothing to search for this plan
+	// memory, instead of query, finds matches in the index's own
+	// structures (the offers of a ROME fiche).
+	memory func(s *shard, p *textPlan, keep func(slot int32, score float32))
 	// afterLiteral: run only when the literal matcher found something,
 	// which it must then be a subset of (title and phrase matches).
 	afterLiteral bool
@@ -106,15 +109,41 @@ var phases = []phaseSpec{
 			return allTerms(p.sectorTerms, fieldSector, 1)
 		}},
 		{tier: tierThesaurus, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true) }},
+		{tier: tierThesaurus, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, true, keep) }},
 	}},
 	// Mixed with close matches, loose associations filled small towns'
 	// first pages with other trades (precision@10 −1.7 points on the
 	// evaluation set); alone, they still answer an everyday word.
 	{phase: phaseLoose, enough: func(tier) bool { return true }, matchers: []matcher{
 		{tier: tierLoose, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false) }},
+		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, keep) }},
 	}},
 	{phase: phaseFuzzy, enough: func(tier) bool { return true }, corrected: true},
 }
+
+// romeMatches finds the offers of s whose words name a ROME fiche the
+// query names (textPlan.romes, doc.romes): strong, the fiches the query
+// names by a job title or a synonym, for offers whose first or nearly
+// first fiche it is; else every other pair, as a loose association. The
+// score is the product of the two weights, on the scale of Bleve's scores
+// of the thesaurus tier.
+func romeMatches(s *shard, p *textPlan, strong bool, keep func(slot int32, score float32)) {
+	for _, q := range p.romes {
+		for slot, w := range s.byFiche[q.fiche] {
+			if isStrong := q.w >= strongWeight && w >= romeStrongOffer; isStrong == strong {
+				keep(slot, romeScale*q.w*w)
+			}
+		}
+	}
+}
+
+// romeStrongOffer is the least weight an offer's fiche needs for a strong
+// match: its best, or nearly.
+const romeStrongOffer = 0.8
+
+// romeScale puts ROME matches on the scale of the thesaurus tier's text
+// scores, so that neither kind always comes first.
+const romeScale = 1.0
 
 // distanceDamping is the distance, in km, at which a text score is halved
 // when ranking the hits of one tier around a place: within a tier, a strong

@@ -29,6 +29,8 @@ type textPlan struct {
 	expTerms [][]string
 	// sectorTerms are sectorNamed analysed.
 	sectorTerms []string
+	// romes are the ROME fiches q names (Thesaurus.queryFiches).
+	romes []ficheScore
 	// sectorMask has bit i set for stageindex.Sectors[i] among the sectors
 	// of the fields q names: an offer reached through a close expansion
 	// must be in one of them, one reached through a loose association in
@@ -81,6 +83,7 @@ func (ix *Index) analyzePlan(q string) *textPlan {
 	p := &textPlan{q: q, terms: terms, exactTerms: ix.analyze(AnalyzerExact, q), expansions: ix.thes.Expand(q), highlight: map[string]bool{}}
 	p.sectorNamed = ix.sectorKeys[stageindex.Fold(q)]
 	p.sectorTerms = ix.analyze(AnalyzerText, p.sectorNamed)
+	p.romes = ix.thes.queryFiches(q)
 	for _, e := range p.expansions {
 		p.expTerms = append(p.expTerms, ix.analyze(AnalyzerText, e.Text))
 	}
@@ -246,6 +249,12 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 	literal := 0 // documents the first matcher (the literal one) found
 	for i, m := range spec.matchers {
 		if m.afterLiteral && literal == 0 {
+			continue
+		}
+		if m.memory != nil {
+			m.memory(s, q.textPlan, func(slot int32, score float32) {
+				keep(match{slot, m.tier, score})
+			})
 			continue
 		}
 		bq := m.query(q.textPlan)

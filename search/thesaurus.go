@@ -6,9 +6,11 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/stageindex/stageindex/search/rome"
 )
 
 //go:embed thesaurus.txt
@@ -39,6 +41,7 @@ type Term struct {
 	Kind       string // KindJob, KindField or KindWord
 	Field      string // the field it belongs to (its own name for a field)
 	Popularity int    // higher first; 0 for offer vocabulary
+	ROME       string // the ROME fiche it comes from, "" for a hand-written term
 }
 
 // Expansion is a text to search in addition to what the pupil typed.
@@ -58,6 +61,12 @@ type Thesaurus struct {
 	keyOf    map[string]string  // text of the file → its key, to skip analysis in Expand
 	terms    []Term
 	analyzer analysis.Analyzer
+	// rome is the ROME tree as fields and classifier; nil for a thesaurus
+	// parsed alone (ParseThesaurus).
+	rome *romeModel
+	// correction holds the words typos are corrected to (words).
+	wordsOnce  sync.Once
+	correction *correctionWords
 }
 
 type field struct {
@@ -67,6 +76,9 @@ type field struct {
 	jobs    [][]string // synonym groups, canonical name first
 	see     []link
 	pop     int
+	// rome is 1 + the index of the ROME fiche the field is (Thesaurus.rome),
+	// 0 for a hand-written field.
+	rome int
 }
 
 type link struct {
@@ -91,10 +103,34 @@ type entry struct {
 	weight float64 // for entryWord
 }
 
-// LoadThesaurus parses and validates the thesaurus embedded in the binary.
-func LoadThesaurus() (*Thesaurus, error) {
-	return ParseThesaurus(thesaurusFile)
-}
+// LoadThesaurus returns the thesaurus embedded in the binary, validated,
+// with the ROME tree and its pupils' vocabulary merged in (every fiche a
+// field, every job title a job). It is built once per process — a few
+// hundred milliseconds — and shared: a Thesaurus is immutable.
+func LoadThesaurus() (*Thesaurus, error) { return embeddedThesaurus() }
+
+var embeddedThesaurus = sync.OnceValues(func() (*Thesaurus, error) {
+	t, err := ParseThesaurus(thesaurusFile)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := rome.Load()
+	if err != nil {
+		return nil, fmt.Errorf("search: thesaurus: %w", err)
+	}
+	vocab, err := tree.Vocab()
+	if err != nil {
+		return nil, fmt.Errorf("search: thesaurus: %w", err)
+	}
+	t.addROME(tree, vocab)
+	t.keyOf = map[string]string{}
+	for _, f := range t.fields {
+		for _, x := range append(append([]string{f.name}, f.offers...), slices.Concat(f.jobs...)...) {
+			t.keyOf[x] = t.key(x)
+		}
+	}
+	return t, nil
+})
 
 // ParseThesaurus parses and validates a thesaurus in the format of
 // thesaurus.txt (see docs/thesaurus.md). Errors name the offending line.
@@ -161,7 +197,11 @@ func (t *Thesaurus) Expand(q string) []Expansion {
 // reach adds field f's name and vocabulary at weight w, its jobs when the
 // pupil named the field itself, and the fields it links to.
 func (t *Thesaurus) reach(c *collector, f *field, w float64, asField bool) {
-	c.add(f.name, w)
+	if f.rome == 0 {
+		// A ROME fiche's label is an administrative phrase ("Boulangerie -
+		// viennoiserie"), never how an offer says it: its jobs and words are.
+		c.add(f.name, w)
+	}
 	for _, o := range f.offers {
 		c.add(o, w*weightOffers)
 	}

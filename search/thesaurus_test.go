@@ -170,7 +170,7 @@ func TestExpandInvariants(t *testing.T) {
 	th := loadTest(t)
 	for _, term := range th.Terms() {
 		exps := th.Expand(term.Text)
-		if term.Kind != KindWord && len(exps) == 0 {
+		if term.Kind != KindWord && term.ROME == "" && len(exps) == 0 { // a ROME title reaches its fiche directly
 			t.Errorf("%s %q expands to nothing", term.Kind, term.Text)
 		}
 		if len(exps) > MaxExpansions {

@@ -1,0 +1,348 @@
+package search
+
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/search/rome"
+)
+
+// romeModel is the ROME tree of France Travail as the search core uses it:
+// every fiche is a field of the thesaurus (its job titles are jobs, the
+// pupils' vocabulary of search/rome/vocab its words), and a classifier
+// assigns an offer or a query to the fiches its words name. It is built
+// once with the thesaurus and immutable after.
+type romeModel struct {
+	fiches []rome.Fiche
+	byCode map[string]int
+	// grams maps an analysed phrase (terms joined by spaces, one to
+	// maxGram long) to its id in gramFiches: the fiches it is evidence
+	// for, with its weight.
+	grams      map[string]int32
+	gramFiches [][]gramWeight
+	// sectors[i] has bit s set for stageindex.Sectors[s] in fiche i's
+	// sectors.
+	sectors []uint64
+	scratch sync.Pool // of *classScratch
+}
+
+type gramWeight struct {
+	fiche int
+	w     float32
+}
+
+// maxGram is the longest phrase the classifier looks up, in terms.
+const maxGram = 4
+
+// Weights of the evidence a fiche's texts give, before idf: a job title or
+// the fiche's label names it; a pupils' word as weighted in the vocabulary;
+// each single word of a longer title is weak evidence ("chauffeur" of
+// "chauffeur de machines agricoles").
+const (
+	gramTitle   = 1.0
+	gramPartial = 0.25
+)
+
+// addROME makes every fiche of tree a field of t and builds t.rome. Fields
+// are added after the hand-written ones and without their review rules: a
+// job title of ROME may repeat a hand-written job (boulanger), which then
+// reaches both fields.
+func (t *Thesaurus) addROME(tree *rome.Tree, vocab []rome.VocabEntry) {
+	m := &romeModel{fiches: tree.Fiches(), byCode: map[string]int{}, grams: map[string]int32{}}
+	type evidence struct {
+		terms []string
+		w     float64
+	}
+	perFiche := make([][]evidence, len(m.fiches))
+	add := func(i int, text string, w float64) {
+		if terms := t.analyze(text); len(terms) > 0 {
+			perFiche[i] = append(perFiche[i], evidence{terms, w})
+		}
+	}
+	byFiche := map[string][]rome.VocabEntry{}
+	for _, e := range vocab {
+		byFiche[e.Fiche] = append(byFiche[e.Fiche], e)
+	}
+	for i, f := range m.fiches {
+		m.byCode[f.Code] = i
+		var mask uint64
+		for s, name := range stageindex.Sectors {
+			if slices.Contains(f.Sectors, name) {
+				mask |= 1 << s
+			}
+		}
+		m.sectors = append(m.sectors, mask)
+		fi := len(t.fields)
+		fd := &field{name: f.Label, sectors: f.Sectors, pop: 1, rome: i + 1}
+		t.fields = append(t.fields, fd)
+		if k := t.key(f.Label); k != "" {
+			if _, taken := t.byName[k]; !taken {
+				t.byName[k] = fi
+			}
+			t.addKey(k, entry{kind: entryField, field: fi})
+		}
+		add(i, f.Label, gramTitle)
+		for _, a := range f.Appellations {
+			group := []string{a.Masculine}
+			if a.Feminine != a.Masculine {
+				group = append(group, a.Feminine)
+			}
+			fd.jobs = append(fd.jobs, group)
+			for _, j := range group {
+				if k := t.key(j); k != "" {
+					t.addKey(k, entry{kind: entryJob, field: fi, group: len(fd.jobs) - 1})
+					t.terms = append(t.terms, Term{Text: j, Kind: KindJob, Field: f.Label, Popularity: 1, ROME: f.Code})
+				}
+				add(i, j, gramTitle)
+			}
+		}
+		for _, e := range byFiche[f.Code] {
+			k := t.key(e.Text)
+			if k == "" {
+				continue
+			}
+			switch e.Kind {
+			case rome.VocabOffer:
+				fd.offers = append(fd.offers, e.Text)
+				t.offers[k] = append(t.offers[k], entry{kind: entryOffer, field: fi})
+				t.maxWords = max(t.maxWords, strings.Count(k, " ")+1)
+				add(i, e.Text, 0.9*e.Weight)
+			case rome.VocabIgnore:
+				t.addKey(k, entry{kind: entryIgnore, field: fi})
+			default:
+				t.addKey(k, entry{kind: entryWord, field: fi, weight: e.Weight})
+				if e.Kind != rome.VocabIntent {
+					t.terms = append(t.terms, Term{Text: e.Text, Kind: KindWord, Field: f.Label, Popularity: 1, ROME: f.Code})
+				}
+				add(i, e.Text, e.Weight)
+			}
+		}
+	}
+	// Evidence weight: the best a phrase gets in a fiche, times its idf
+	// over fiches, so that "agent" or "technicien", in a hundred fiches'
+	// titles, tell little, and "ostréiculteur" tells everything.
+	best := map[string]map[int]float64{}
+	note := func(k string, i int, w float64) {
+		if best[k] == nil {
+			best[k] = map[int]float64{}
+		}
+		best[k][i] = max(best[k][i], w)
+	}
+	for i, evs := range perFiche {
+		for _, ev := range evs {
+			if len(ev.terms) <= maxGram {
+				note(strings.Join(ev.terms, " "), i, ev.w)
+			}
+			if len(ev.terms) > 1 {
+				for _, term := range ev.terms {
+					note(term, i, ev.w*gramPartial)
+				}
+			}
+		}
+	}
+	n := float64(len(m.fiches))
+	keys := slices.Sorted(maps.Keys(best))
+	for _, k := range keys {
+		fs := best[k]
+		idf := math.Log(1 + n/float64(len(fs)))
+		var gw []gramWeight
+		for i, w := range fs {
+			gw = append(gw, gramWeight{i, float32(w * idf)})
+		}
+		slices.SortFunc(gw, func(a, b gramWeight) int { return a.fiche - b.fiche })
+		m.grams[k] = int32(len(m.gramFiches))
+		m.gramFiches = append(m.gramFiches, gw)
+	}
+	t.rome = m
+}
+
+// addKey registers an entry under an analysed key, as the parser's claim
+// does but without its duplicate checks (see addROME).
+func (t *Thesaurus) addKey(k string, e entry) {
+	t.keys[k] = append(t.keys[k], e)
+	t.maxWords = max(t.maxWords, strings.Count(k, " ")+1)
+}
+
+// classScratch is a classification's working memory, pooled: offers are
+// classified by the hundred thousand and must not each allocate it.
+type classScratch struct {
+	scores  []float32 // by fiche
+	touched []int32   // fiches with a score
+	seen    []bool    // by gram id: a phrase counts once per text
+	seenIDs []int32
+	key     []byte
+}
+
+func (m *romeModel) getScratch() *classScratch {
+	if c, ok := m.scratch.Get().(*classScratch); ok {
+		return c
+	}
+	return &classScratch{scores: make([]float32, len(m.fiches)), seen: make([]bool, len(m.gramFiches))}
+}
+
+func (m *romeModel) putScratch(c *classScratch) {
+	for _, i := range c.touched {
+		c.scores[i] = 0
+	}
+	c.touched = c.touched[:0]
+	m.scratch.Put(c)
+}
+
+// ficheScores adds to c the evidence of terms (an analysed text) for each
+// fiche, every phrase counted once, times factor.
+func (m *romeModel) ficheScores(c *classScratch, terms []string, factor float32) {
+	for i := range terms {
+		c.key = c.key[:0]
+		for n := 1; n <= maxGram && i+n <= len(terms); n++ {
+			if n > 1 {
+				c.key = append(c.key, ' ')
+			}
+			c.key = append(c.key, terms[i+n-1]...)
+			id, ok := m.grams[string(c.key)]
+			if !ok {
+				if n == 1 {
+					break // no phrase starts with a word no fiche has
+				}
+				continue
+			}
+			if c.seen[id] {
+				continue
+			}
+			c.seen[id] = true
+			c.seenIDs = append(c.seenIDs, id)
+			for _, g := range m.gramFiches[id] {
+				if c.scores[g.fiche] == 0 {
+					c.touched = append(c.touched, int32(g.fiche))
+				}
+				c.scores[g.fiche] += g.w * factor
+			}
+		}
+	}
+	for _, id := range c.seenIDs {
+		c.seen[id] = false
+	}
+	c.seenIDs = c.seenIDs[:0]
+}
+
+// Field factors of classification: the title says what the pupil will do;
+// the employer's name and the description add context.
+const (
+	classifyTitle       = 3
+	classifyEmployer    = 1
+	classifyDescription = 1
+	// classifyMin is the least score a fiche needs to be an offer's.
+	classifyMin = 4
+	// classifyRatio: a second or third fiche is kept when its score is at
+	// least this share of the best one's.
+	classifyRatio = 0.5
+	// maxDescriptionTerms bounds the description words read.
+	maxDescriptionTerms = 150
+)
+
+// ficheScore is a fiche an offer or a query names, and how strongly: 1 for
+// the best, less for the others (their score over the best's).
+type ficheScore struct {
+	fiche int16
+	w     float32
+}
+
+// classify returns up to three fiches (indexes in m.fiches) an offer's
+// words name, best first, or none when nothing names one enough. sector is
+// the offer's (-1 when none): a fiche of another sector needs more
+// evidence.
+func (m *romeModel) classify(title, employer, description []string, sector int16) [3]ficheScore {
+	out := [3]ficheScore{{-1, 0}, {-1, 0}, {-1, 0}}
+	c := m.getScratch()
+	defer m.putScratch(c)
+	m.ficheScores(c, title, classifyTitle)
+	m.ficheScores(c, employer, classifyEmployer)
+	m.ficheScores(c, description[:min(len(description), maxDescriptionTerms)], classifyDescription)
+	var top [3]struct {
+		i int32
+		s float32
+	}
+	for _, i := range c.touched {
+		s := c.scores[i]
+		if sector >= 0 && m.sectors[i] != 0 {
+			if m.sectors[i]&(1<<sector) != 0 {
+				s *= 1.5
+			} else {
+				s *= 0.6
+			}
+		}
+		for k := range top {
+			if s > top[k].s || s == top[k].s && s > 0 && i < top[k].i {
+				copy(top[k+1:], top[k:len(top)-1])
+				top[k].i, top[k].s = i, s
+				break
+			}
+		}
+	}
+	if top[0].s < classifyMin {
+		return out
+	}
+	for k, t := range top {
+		if t.s >= classifyRatio*top[0].s && t.s > 0 {
+			out[k] = ficheScore{int16(t.i), t.s / top[0].s}
+		}
+	}
+	return out
+}
+
+// queryFiches are the ROME fiches a query names, with how strongly (1: a
+// job title or a synonym of the fiche; an everyday word or a phrase of
+// intent as the vocabulary weighs it), from the thesaurus entries it
+// matches; when it matches none of a fiche, the classifier's reading of its
+// words, never strong. At most maxQueryFiches, strongest first.
+func (t *Thesaurus) queryFiches(q string) []ficheScore {
+	if t.rome == nil {
+		return nil
+	}
+	byFiche := map[int16]float32{}
+	entries, _ := t.match(q)
+	for _, e := range entries {
+		f := t.fields[e.field]
+		if f.rome == 0 {
+			continue
+		}
+		w := float32(1)
+		switch e.kind {
+		case entryWord:
+			w = float32(e.weight)
+		case entryOffer:
+			w = weightOfferIn
+		}
+		i := int16(f.rome - 1)
+		byFiche[i] = max(byFiche[i], w)
+	}
+	if len(byFiche) == 0 {
+		for _, fs := range t.rome.classify(t.analyze(q), nil, nil, -1) {
+			if fs.fiche >= 0 {
+				byFiche[fs.fiche] = fs.w * queryClassWeight
+			}
+		}
+	}
+	out := make([]ficheScore, 0, len(byFiche))
+	for i, w := range byFiche {
+		out = append(out, ficheScore{i, w})
+	}
+	slices.SortFunc(out, func(a, b ficheScore) int {
+		if a.w != b.w {
+			return cmp.Compare(b.w, a.w)
+		}
+		return cmp.Compare(a.fiche, b.fiche)
+	})
+	return out[:min(len(out), maxQueryFiches)]
+}
+
+// maxQueryFiches bounds the fiches one query searches.
+const maxQueryFiches = 6
+
+// queryClassWeight caps what the classifier's reading of a query weighs:
+// a guess from its words, never as sure as a job title it names.
+const queryClassWeight = 0.7
