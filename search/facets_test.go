@@ -249,3 +249,32 @@ func TestHighlightsLigatures(t *testing.T) {
 		}
 	}
 }
+
+// TestRelaxedPages checks that widened hits are paged like any results:
+// the pages of a widened search, put together, are its whole answer.
+func TestRelaxedPages(t *testing.T) {
+	ix := newTestIndex(t)
+	// No offer within 1 km of this point of the sea; within 60 km, several.
+	far := stageindex.LatLng{Lat: 48.70, Lng: -2.60}
+	all, err := ix.Search(context.Background(), stageindex.SearchRequest{Center: &far, RadiusKm: 1, PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Total != 0 || all.Relaxed == nil || all.Relaxed.Total < 3 {
+		t.Fatalf("want no hit and at least 3 widened ones, got total %d, relaxed %+v", all.Total, all.Relaxed)
+	}
+	var paged []string
+	for page := 1; (page-1)*2 < all.Relaxed.Total; page++ {
+		res, err := ix.Search(context.Background(), stageindex.SearchRequest{Center: &far, RadiusKm: 1, Page: page, PerPage: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Relaxed == nil || res.Relaxed.Total != all.Relaxed.Total {
+			t.Fatalf("page %d: relaxed %+v, want a total of %d", page, res.Relaxed, all.Relaxed.Total)
+		}
+		paged = append(paged, ids(res.Relaxed.Hits)...)
+	}
+	if !slices.Equal(paged, ids(all.Relaxed.Hits)) {
+		t.Fatalf("widened pages %v, want %v", paged, ids(all.Relaxed.Hits))
+	}
+}

@@ -54,10 +54,10 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			continue
 		}
 		widened = append(widened, s.name)
-		first := req
-		first.Page = 1
+		// The request's page of the widened hits: a pupil pages through
+		// them as through any results.
 		if p == nil && req.Center == nil {
-			l, err := ix.list(ctx, first, buf)
+			l, err := ix.list(ctx, req, buf)
 			if err != nil {
 				return nil, err
 			}
@@ -71,7 +71,7 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 			return nil, err
 		}
 		if len(keys) > 0 {
-			rel := &stageindex.Relaxed{Widened: widened, Total: len(keys), Hits: ix.page(keys, first, p)}
+			rel := &stageindex.Relaxed{Widened: widened, Total: len(keys), Hits: ix.page(keys, req, p)}
 			if req.Center != nil {
 				rel.RadiusKm = req.RadiusKm
 			}

@@ -58,7 +58,8 @@ func extraOffers() []stageindex.Offer {
 
 // startServer serves the demo offers plus extraOffers with the real search
 // core, gazetteer and API on a free loopback port, and returns its base URL.
-func startServer(t *testing.T) string {
+// The map has no tiles unless tiles names a tile server.
+func startServer(t *testing.T, tiles ...string) string {
 	t.Helper()
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
@@ -78,8 +79,16 @@ func startServer(t *testing.T) string {
 	}
 	live := &search.Live{}
 	live.Swap(ix)
+	opts := Options{Searcher: live}
+	if len(tiles) > 0 {
+		opts.TilesURL, opts.TilesAttribution = tiles[0], "Tuiles de test"
+	}
+	site, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := api.New(api.Options{
-		Searcher: live, Places: gaz, Static: Mount,
+		Searcher: live, Places: gaz, Static: site.Mount,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

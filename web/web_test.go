@@ -12,7 +12,11 @@ import (
 
 func newApp() *fiber.App {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	Mount(app)
+	site, err := New(Options{TilesURL: DefaultTilesURL})
+	if err != nil {
+		panic(err)
+	}
+	site.Mount(app)
 	return app
 }
 
@@ -48,6 +52,18 @@ func TestHeaders(t *testing.T) {
 			"content-security-policy": "default-src 'self'",
 			"x-content-type-options":  "nosniff",
 		}, nil},
+		{"tiles host and only it in the policy", "/", 200, "text/html", map[string]string{
+			"content-security-policy": "img-src 'self' data: https://data.geopf.fr;",
+		}, nil},
+		{"favicon", "/favicon.ico", 200, "image/svg+xml", nil, nil},
+		{"legal notice", "/mentions-legales", 200, "text/html", map[string]string{
+			"content-security-policy": "frame-ancestors 'none'",
+		}, nil},
+		{"privacy notice", "/confidentialite", 200, "text/html", nil, nil},
+		{"accessibility statement", "/accessibilite", 200, "text/html", nil, nil},
+		{"widget demo", "/widget-demo", 200, "text/html", nil, nil},
+		{"offer page without an index", "/offres/x", 503, "text/html", map[string]string{"retry-after": "5"}, nil},
+		{"statistics without an index", "/statistiques", 503, "text/html", nil, nil},
 		{"page is not framed", "/?q=boulanger", 200, "text/html", map[string]string{
 			"content-security-policy": "frame-ancestors 'none'",
 		}, nil},
@@ -90,14 +106,19 @@ func TestHeaders(t *testing.T) {
 }
 
 // TestPageAssetsResolve checks that the versioned asset URLs the pages name
-// are served, cached for good, and revalidated with their ETag.
+// (stylesheet, script, and the map's, loaded when it is shown) are served,
+// cached for good, and revalidated with their ETag.
 func TestPageAssetsResolve(t *testing.T) {
 	app := newApp()
-	for _, page := range []string{"/", "/embed"} {
+	for _, page := range []string{"/", "/embed", "/mentions-legales"} {
 		_, _, body := fetch(t, app, page, nil)
-		refs := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(body, -1)
-		if len(refs) != 2 {
-			t.Fatalf("%s names %d assets, want 2 (css, js): %s", page, len(refs), body)
+		refs := regexp.MustCompile(`="(/static/[^"]+\?v=[^"]+)"`).FindAllStringSubmatch(body, -1)
+		want := 5 // app.css, app.js, leaflet.js, leaflet.css, map.js
+		if page == "/mentions-legales" {
+			want = 1 // app.css
+		}
+		if len(refs) != want {
+			t.Fatalf("%s names %d versioned assets, want %d: %s", page, len(refs), want, body)
 		}
 		for _, r := range refs {
 			url := r[1]
@@ -139,6 +160,9 @@ func TestPageAccessibility(t *testing.T) {
 			if got := strings.Contains(body, `<header`); got != tc.hasHeader {
 				t.Errorf("has header: %v, want %v", got, tc.hasHeader)
 			}
+			// The tiles' URL template is the one third-party address, for
+			// the map's images only.
+			body = regexp.MustCompile(`data-tiles="[^"]*"`).ReplaceAllString(body, "")
 			for _, banned := range []string{"<style", "style=", "onclick", "http://", "https://"} {
 				if strings.Contains(body, banned) {
 					t.Errorf("page holds %q: inline code or a third-party resource", banned)

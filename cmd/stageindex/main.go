@@ -24,6 +24,7 @@ import (
 
 	"github.com/stageindex/stageindex/indexer/source"
 	"github.com/stageindex/stageindex/migrations"
+	"github.com/stageindex/stageindex/web"
 )
 
 // config is parsed once here and passed down; every flag has an environment
@@ -49,6 +50,9 @@ type config struct {
 	maxConnsPerIP  int
 	keysRefresh    time.Duration
 	searchTimeout  time.Duration
+	// the map's tiles, "" for none
+	tilesURL         string
+	tilesAttribution string
 	// health only
 	ready   bool
 	timeout time.Duration
@@ -186,6 +190,10 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 			"how long the change log keeps a change; a replica down longer rebuilds, 0 keeps everything (STAGEINDEX_CHANGE_RETENTION)")
 		fs.DurationVar(&cfg.pollInterval, "poll-interval", poll,
 			"fallback poll period when notifications are lost (STAGEINDEX_POLL_INTERVAL)")
+		fs.StringVar(&cfg.tilesURL, "tiles-url", envOr("STAGEINDEX_TILES_URL", web.DefaultTilesURL),
+			"the map's tile URL template ({z}, {x}, {y}); the pages' CSP allows its host only; \"none\" for a map without tiles (STAGEINDEX_TILES_URL)")
+		fs.StringVar(&cfg.tilesAttribution, "tiles-attribution", envOr("STAGEINDEX_TILES_ATTRIBUTION", web.DefaultTilesAttribution),
+			"credit shown on the map for its tiles (STAGEINDEX_TILES_ATTRIBUTION)")
 		if err := limitFlags(fs, cfg); err != nil {
 			return nil, nil, err
 		}

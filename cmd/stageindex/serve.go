@@ -56,6 +56,15 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	}
 	scfg := search.Config{CommuneOf: gaz.CommuneOf, Thesaurus: thes}
 	live := &search.Live{Warm: true}
+	// A bad --tiles-url fails at once, before any index is built.
+	tiles := cfg.tilesURL
+	if tiles == "none" {
+		tiles = ""
+	}
+	site, err := web.New(web.Options{Searcher: live, TilesURL: tiles, TilesAttribution: cfg.tilesAttribution})
+	if err != nil {
+		return err
+	}
 	var status func() api.Status
 	var partnerKeys api.Keys // none in demo mode
 	var syncer *runningSync
@@ -131,7 +140,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		Places:   gaz,
 		Logger:   logger,
 		Status:   status,
-		Static:   web.Mount,
+		Static:   site.Mount,
 		Limits:   limits,
 		Keys:     partnerKeys,
 
