@@ -55,3 +55,13 @@ fi
 if ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
+
+# --- web: axe-core for the accessibility checks of web/ (TestAccessibility),
+# pinned in web/testdata/axe/package-lock.json, from the npm registry.
+axe="$(cd "$(dirname "$0")/.." && pwd)/web/testdata/axe"
+if [ ! -e "$axe/node_modules/axe-core/axe.min.js" ]; then
+  if ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+  (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
+fi

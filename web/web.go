@@ -146,11 +146,11 @@ type pageData struct {
 	BodyClass          string
 	Nav                string // the footer link of the current page
 	// Asset URLs with their version.
-	CSS, JS, StatsJS     string
+	CSS, JS, StatsJS      string
 	LeafletJS, LeafletCSS string
 	MapJS                 string
-	Tiles, TilesAttr     string
-	Main                 any
+	Tiles, TilesAttr      string
+	Main                  any
 }
 
 func (s *Site) load() error {

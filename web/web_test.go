@@ -20,7 +20,7 @@ func newApp() *fiber.App {
 	return app
 }
 
-func fetch(t *testing.T, app *fiber.App, target string, header map[string]string) (int, map[string]string, string) {
+func get(t *testing.T, app *fiber.App, target string, header map[string]string) (int, map[string]string, string) {
 	t.Helper()
 	req := httptest.NewRequest("GET", target, nil)
 	for k, v := range header {
@@ -84,7 +84,7 @@ func TestHeaders(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			status, h, _ := fetch(t, app, tc.target, nil)
+			status, h, _ := get(t, app, tc.target, nil)
 			if status != tc.status {
 				t.Fatalf("status %d, want %d", status, tc.status)
 			}
@@ -111,7 +111,7 @@ func TestHeaders(t *testing.T) {
 func TestPageAssetsResolve(t *testing.T) {
 	app := newApp()
 	for _, page := range []string{"/", "/embed", "/mentions-legales"} {
-		_, _, body := fetch(t, app, page, nil)
+		_, _, body := get(t, app, page, nil)
 		refs := regexp.MustCompile(`="(/static/[^"]+\?v=[^"]+)"`).FindAllStringSubmatch(body, -1)
 		want := 5 // app.css, app.js, leaflet.js, leaflet.css, map.js
 		if page == "/mentions-legales" {
@@ -122,11 +122,11 @@ func TestPageAssetsResolve(t *testing.T) {
 		}
 		for _, r := range refs {
 			url := r[1]
-			status, h, _ := fetch(t, app, url, nil)
+			status, h, _ := get(t, app, url, nil)
 			if status != 200 || !strings.Contains(h["cache-control"], "immutable") {
 				t.Errorf("%s: status %d, cache-control %q", url, status, h["cache-control"])
 			}
-			status, _, _ = fetch(t, app, url, map[string]string{"If-None-Match": h["etag"]})
+			status, _, _ = get(t, app, url, map[string]string{"If-None-Match": h["etag"]})
 			if status != 304 {
 				t.Errorf("%s with its ETag: status %d, want 304", url, status)
 			}
@@ -148,7 +148,7 @@ func TestPageAccessibility(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, body := fetch(t, app, tc.target, nil)
+			_, _, body := get(t, app, tc.target, nil)
 			if !strings.Contains(body, `<html lang="fr">`) {
 				t.Error(`missing <html lang="fr">`)
 			}
