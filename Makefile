@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: run test build vet bench eval geodata replicas replicas-bench replica-capacity romedata
+.PHONY: run test build vet bench eval geodata replicas replicas-bench replica-capacity romedata webassets
 
 ## run: serve the demo offers (or DATABASE_URL's) on :8080
 run:
@@ -91,3 +91,6 @@ replicas-bench:
 replica-capacity:
 	scripts/setup.sh replicas
 	$(LOCAL) capacity -corpus '$(CORPUS)' -queries '$(QUERIES)' -out deploy/local/results/capacity-$$(date -u +%Y%m%dT%H%M).json $(REPLICAS_FLAGS)
+## webassets: copy Leaflet into web/static and redraw web/france.json from the pinned npm packages
+webassets:
+	cd tools/webassets && npm ci --no-audit --no-fund && node build.js

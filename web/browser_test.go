@@ -59,7 +59,7 @@ func extraOffers() []stageindex.Offer {
 // startServer serves the demo offers plus extraOffers with the real search
 // core, gazetteer and API on a free loopback port, and returns its base URL.
 // The map has no tiles unless tiles names a tile server.
-func startServer(t *testing.T, tiles ...string) string {
+func startServer(t testing.TB, tiles ...string) string {
 	t.Helper()
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
@@ -102,7 +102,7 @@ func startServer(t *testing.T, tiles ...string) string {
 
 // newBrowser starts Debian's headless Chromium; without it the browser
 // tests skip, except under CI where scripts/setup.sh must have installed it.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {

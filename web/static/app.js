@@ -462,7 +462,7 @@
       const body = await r.json().catch(() => ({}));
       if (!r.ok) {
         hitsEl.textContent = ""; relaxedEl.hidden = true; pagerEl.hidden = true;
-        statusEl.textContent = ""; viewSwitch.hidden = true; mapPane.hidden = true;
+        statusEl.textContent = "Pas de résultats"; viewSwitch.hidden = true; mapPane.hidden = true;
         showProblem(Object.assign({ status: r.status }, body));
         return false;
       }
