@@ -104,7 +104,10 @@ func New(opts Options) (*Site, error) {
 // tilesOrigin checks a tiles URL template and returns its origin, the one
 // host the pages' policy lets images come from.
 func tilesOrigin(tmpl string) (string, error) {
-	u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0", "{s}", "a").Replace(tmpl))
+	if strings.Contains(tmpl, "{s}") {
+		return "", fmt.Errorf("web: tiles URL %q: subdomains ({s}) are not supported, the policy names one host", tmpl)
+	}
+	u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0").Replace(tmpl))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", fmt.Errorf("web: tiles URL %q is not an http(s) URL", tmpl)
 	}
@@ -112,9 +115,6 @@ func tilesOrigin(tmpl string) (string, error) {
 		if !strings.Contains(tmpl, p) {
 			return "", fmt.Errorf("web: tiles URL %q lacks %s", tmpl, p)
 		}
-	}
-	if strings.Contains(u.Host, "{") {
-		return "", fmt.Errorf("web: tiles URL %q: subdomains ({s}) are not supported, the policy names one host", tmpl)
 	}
 	return u.Scheme + "://" + u.Host, nil
 }

@@ -47,7 +47,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{[]string{"help"}, []string{"serve", "migrate", "import FILE", "health"}},
 		{[]string{"--help"}, []string{"serve", "migrate", "import FILE", "health"}},
 		{[]string{"serve", "--help"}, []string{"-addr", "-data-dir", "-database-url", "-reconcile-schedule",
-			"-retire-schedule", "-rebuild-schedule", "-poll-interval", "STAGEINDEX_POLL_INTERVAL"}},
+			"-retire-schedule", "-rebuild-schedule", "-poll-interval", "STAGEINDEX_POLL_INTERVAL", "-tiles-url", "STAGEINDEX_TILES_URL"}},
 		{[]string{"serve", "-h"}, []string{"-poll-interval"}},
 		{[]string{"migrate", "--help"}, []string{"-database-url"}},
 		{[]string{"import", "--help"}, []string{"usage: stageindex import [flags] FILE", "-database-url"}},
