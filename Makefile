@@ -91,6 +91,7 @@ replicas-bench:
 replica-capacity:
 	scripts/setup.sh replicas
 	$(LOCAL) capacity -corpus '$(CORPUS)' -queries '$(QUERIES)' -out deploy/local/results/capacity-$$(date -u +%Y%m%dT%H%M).json $(REPLICAS_FLAGS)
+
 ## webassets: copy Leaflet into web/static and redraw web/france.json from the pinned npm packages
 webassets:
 	cd tools/webassets && npm ci --no-audit --no-fund && node build.js

@@ -80,6 +80,7 @@ func TestBrowser(t *testing.T) {
 		{"shared link restores the search and back returns to it", testSharedLink},
 		{"back to the start page clears the results", testBackToStart},
 		{"ambiguous town offers its candidates", testAmbiguousPlace},
+		{"a région and a town typed in q", testAreaAndPlaceInQuery},
 		{"no hit nearby shows the widened search, paged", testRelaxed},
 		{"offer text is never markup", testNoInjection},
 		{"around me searches from the pupil's position, kept out of the URL", testAroundMe},
@@ -279,6 +280,26 @@ func testAmbiguousPlace(t *testing.T, ctx context.Context, base string) {
 	waitFor[bool](t, ctx, "the chosen place's search",
 		`(document.getElementById("errors").hidden && where.value.startsWith("Saint-Denis (") &&
 		  document.getElementById("results-title").textContent.includes("Saint-Denis")) || null`)
+}
+
+// testAreaAndPlaceInQuery: a région searched whole, and a town typed in
+// the keywords, are said in the status line.
+func testAreaAndPlaceInQuery(t *testing.T, ctx context.Context, base string) {
+	loaded(t, ctx, base+"/?where=Bretagne")
+	got := results(t, ctx, "région results", "")
+	if !strings.HasSuffix(got.Status, "en région Bretagne") {
+		t.Errorf("status %q, want it to name the région", got.Status)
+	}
+	for _, h := range got.Hits {
+		if h.Distance != "" {
+			t.Errorf("hit %q shows a distance %q in a région search", h.Title, h.Distance)
+		}
+	}
+	loaded(t, ctx, base+"/?q=mecanique+brest")
+	got = results(t, ctx, "results of a town in q", "")
+	if want := "pour « mecanique » près de Brest (29200) — lieu lu dans ta recherche"; !strings.HasSuffix(got.Status, want) {
+		t.Errorf("status %q, want it to end with %q", got.Status, want)
+	}
 }
 
 func testRelaxed(t *testing.T, ctx context.Context, base string) {
@@ -683,6 +704,10 @@ func testFrenchErrors(t *testing.T, ctx context.Context, base string) {
 		"page/too_deep":                 "Page : c'est trop loin dans les résultats : précise ta recherche.",
 		"id/invalid_id":                 "Offre : cette offre n'existe pas.",
 		"caller/invalid":                "Site partenaire : cette valeur n'est pas acceptée.",
+		"/rate_limited":                 "Recherche : trop de recherches d'un coup, réessaie dans 3 secondes.",
+		"Authorization/invalid_key":     "Site partenaire : la clé de ce site partenaire n'est pas valide : préviens le site.",
+		"Authorization/revoked_key":     "Site partenaire : la clé de ce site partenaire a été retirée : préviens le site.",
+		"Authorization/expired_key":     "Site partenaire : la clé de ce site partenaire a expiré : préviens le site.",
 	}
 	byCode := map[string]string{}
 	for k := range want {
@@ -712,9 +737,14 @@ func testFrenchErrors(t *testing.T, ctx context.Context, base string) {
 		mu.Lock()
 		defer mu.Unlock()
 		pc := strings.SplitN(next, "/", 2)
-		b, _ := json.Marshal(map[string]any{"type": "https://stageindex.fr/problems/invalid", "title": "Invalid request", "status": 400,
-			"detail": "some parameters are invalid", "errors": []map[string]any{{"param": pc[0], "code": pc[1], "message": "ENGLISH MESSAGE"}}})
-		return 400, string(b)
+		e := map[string]any{"param": pc[0], "code": pc[1], "message": "ENGLISH MESSAGE"}
+		status := 400
+		if pc[1] == "rate_limited" { // as api/limits.go sends it
+			e["args"], status = map[string]any{"seconds": 3}, 429
+		}
+		b, _ := json.Marshal(map[string]any{"type": "https://stageindex.fr/problems/invalid", "title": "Invalid request", "status": status,
+			"detail": "some parameters are invalid", "errors": []map[string]any{e}})
+		return status, string(b)
 	})
 	for key, words := range want {
 		mu.Lock()
@@ -866,6 +896,16 @@ func testStats(t *testing.T, ctx context.Context, base string) {
 	for _, w := range wantLinks {
 		if !strings.Contains(links, w) {
 			t.Errorf("download links %q lack %s", links, w)
+		}
+		// The API's exports answer them, in their format.
+		resp, err := http.Get(base + w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		ctype := map[string]string{"csv": "text/csv", "xlsx": "application/vnd.openxmlformats", "jsonl": "application/x-ndjson"}[regexp.MustCompile(`format=(\w+)`).FindStringSubmatch(w)[1]]
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), ctype) {
+			t.Errorf("%s: %d %s, want 200 %s", w, resp.StatusCode, resp.Header.Get("Content-Type"), ctype)
 		}
 	}
 	// A click on the map opens a département.

@@ -21,8 +21,10 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/stageindex/stageindex"
 )
@@ -61,11 +63,42 @@ type Options struct {
 	TilesAttribution string
 }
 
-// asset is one static file, ready to send.
+// asset is one static file, ready to send, with its compressed forms:
+// gzip at once, brotli at its best level (11: Leaflet shrinks to 37 KB
+// from gzip's 42, and that keeps the map page within 60 KB) computed in
+// the background, as it takes a second. They are sent as they are; the
+// API's compression leaves an encoded body alone.
 type asset struct {
 	body  []byte
 	ctype string
 	etag  string
+	gz    []byte
+	br    *atomic.Pointer[[]byte]
+}
+
+// compressible reports the types worth compressing.
+func compressible(ctype string) bool {
+	return strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") ||
+		strings.HasPrefix(ctype, "image/svg") || strings.Contains(ctype, "json")
+}
+
+func newAsset(body []byte, ctype string) asset {
+	sum := sha256.Sum256(body)
+	a := asset{body: body, ctype: ctype, etag: hex.EncodeToString(sum[:8]), br: new(atomic.Pointer[[]byte])}
+	if compressible(ctype) && len(body) >= 1<<10 {
+		a.gz = fasthttp.AppendGzipBytesLevel(nil, body, fasthttp.CompressBestCompression)
+	}
+	return a
+}
+
+// compressBrotli fills in the brotli forms of assets, one after the other.
+func compressBrotli(assets []asset) {
+	for _, a := range assets {
+		if a.gz != nil {
+			b := fasthttp.AppendBrotliBytesLevel(nil, a.body, fasthttp.CompressBrotliBestCompression)
+			a.br.Store(&b)
+		}
+	}
 }
 
 // Site holds the rendered static pages, the templates of the dynamic ones
@@ -73,8 +106,8 @@ type asset struct {
 type Site struct {
 	opts      Options
 	csp       string // without frame-ancestors
-	page      []byte
-	embed     []byte
+	page      asset
+	embed     asset
 	static    map[string]asset
 	templates map[string]*template.Template
 	france    franceMap
@@ -98,6 +131,11 @@ func New(opts Options) (*Site, error) {
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	all := []asset{s.page, s.embed}
+	for _, a := range s.static {
+		all = append(all, a)
+	}
+	go compressBrotli(all)
 	return s, nil
 }
 
@@ -162,12 +200,11 @@ func (s *Site) load() error {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(b)
 		ctype := mime.TypeByExtension(path.Ext(p))
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		s.static[path.Base(p)] = asset{body: b, ctype: ctype, etag: hex.EncodeToString(sum[:8])}
+		s.static[path.Base(p)] = newAsset(b, ctype)
 		return nil
 	})
 	if err != nil {
@@ -187,7 +224,7 @@ func (s *Site) load() error {
 	}
 	for _, v := range []struct {
 		embed bool
-		out   *[]byte
+		out   *asset
 	}{{false, &s.page}, {true, &s.embed}} {
 		d := s.data("Trouver un stage de 3e près de chez toi",
 			"Cherche un stage d'observation de 3e par métier, par commune et par semaine.", nil)
@@ -199,7 +236,7 @@ func (s *Site) load() error {
 		if err != nil {
 			return err
 		}
-		*v.out = b
+		*v.out = newAsset(b, "text/html; charset=utf-8")
 	}
 	return nil
 }
@@ -231,11 +268,11 @@ func (s *Site) headers(c *fiber.Ctx, frameAncestors string) {
 	c.Set(fiber.HeaderContentType, "text/html; charset=utf-8")
 }
 
-func (s *Site) servePage(body []byte, frameAncestors string) fiber.Handler {
+func (s *Site) servePage(a asset, frameAncestors string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s.headers(c, frameAncestors)
 		c.Set("Cache-Control", "no-cache")
-		return c.Send(body)
+		return sendBody(c, a)
 	}
 }
 
@@ -281,5 +318,36 @@ func sendAsset(c *fiber.Ctx, a asset) error {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, a.ctype)
+	return sendBody(c, a)
+}
+
+// sendBody sends a's body in the best encoding the client accepts.
+func sendBody(c *fiber.Ctx, a asset) error {
+	if a.gz == nil {
+		return c.Send(a.body)
+	}
+	c.Vary(fiber.HeaderAcceptEncoding)
+	ae := c.Get(fiber.HeaderAcceptEncoding)
+	if br := a.br.Load(); br != nil && acceptsEncoding(ae, "br") {
+		c.Set(fiber.HeaderContentEncoding, "br")
+		return c.Send(*br)
+	}
+	if acceptsEncoding(ae, "gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(a.gz)
+	}
 	return c.Send(a.body)
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header allows enc
+// (not refused with q=0).
+func acceptsEncoding(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), enc) {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http/httptest"
 	"regexp"
@@ -169,5 +170,48 @@ func TestPageAccessibility(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCompressedAssets checks the encodings of the assets: gzip at once,
+// brotli once ready, raw without Accept-Encoding, never a refused one.
+func TestCompressedAssets(t *testing.T) {
+	app := newApp()
+	_, _, raw := get(t, app, "/static/app.js", nil)
+	for _, tc := range []struct{ accept, want string }{
+		{"", ""},
+		{"gzip", "gzip"},
+		{"gzip;q=0, deflate", ""},
+		{"br;q=0, gzip", "gzip"},
+	} {
+		_, h, body := get(t, app, "/static/app.js", map[string]string{"Accept-Encoding": tc.accept})
+		if h["content-encoding"] != tc.want || !strings.Contains(h["vary"], "Accept-Encoding") {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, Vary %q; want %q", tc.accept, h["content-encoding"], h["vary"], tc.want)
+		}
+		if tc.want == "gzip" {
+			r, err := gzip.NewReader(strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(r)
+			body = string(b)
+		}
+		if body != raw {
+			t.Errorf("Accept-Encoding %q: the body is not app.js", tc.accept)
+		}
+	}
+	for _, tc := range []struct {
+		header, enc string
+		want        bool
+	}{
+		{"gzip, deflate, br, zstd", "br", true},
+		{"gzip, deflate", "br", false},
+		{"br;q=0", "br", false},
+		{"BR; q=0.5", "br", true},
+		{"gzip;q=0.000", "gzip", false},
+	} {
+		if got := acceptsEncoding(tc.header, tc.enc); got != tc.want {
+			t.Errorf("acceptsEncoding(%q, %q) = %v", tc.header, tc.enc, got)
+		}
 	}
 }

@@ -26,7 +26,7 @@
   const FIELDS = { q: "Métier, mot-clé", where: "Commune", lat: "Position", lng: "Position",
     radius_km: "Distance", track: "Classe", sector: "Secteur", week: "Semaine", department: "Département",
     is_public: "Service public", accessible: "Accessibilité", remote: "Stages à distance", sort: "Tri",
-    page: "Page", per_page: "Page", caller: "Site partenaire", rome: "Métier", id: "Offre", limit: "Suggestions" };
+    page: "Page", per_page: "Page", caller: "Site partenaire", Authorization: "Site partenaire", rome: "Métier", id: "Offre", limit: "Suggestions" };
   const CODES = {
     required: "il manque une valeur.",
     repeated: "une seule valeur est possible.",
@@ -50,6 +50,10 @@
     too_deep: "c'est trop loin dans les résultats : précise ta recherche.",
     invalid_id: "cette offre n'existe pas.",
     invalid: "cette valeur n'est pas acceptée.",
+    rate_limited: "trop de recherches d'un coup, réessaie dans un instant.",
+    invalid_key: "la clé de ce site partenaire n'est pas valide : préviens le site.",
+    revoked_key: "la clé de ce site partenaire a été retirée : préviens le site.",
+    expired_key: "la clé de ce site partenaire a expiré : préviens le site.",
   };
   // Sharper words where a field and a code meet.
   const SPECIFIC = {
@@ -61,6 +65,8 @@
     "lng/out_of_range": "ta position est hors de la carte.",
   };
   function frenchError(e) {
+    const secs = e.args && Number(e.args.seconds);
+    if (e.code === "rate_limited" && secs > 0) return "trop de recherches d'un coup, réessaie dans " + secs + (secs > 1 ? " secondes." : " seconde.");
     return SPECIFIC[e.param + "/" + e.code] || CODES[e.code] || CODES.invalid;
   }
 
@@ -263,8 +269,8 @@
 
   function whereText(res, s) {
     const p = res.place;
-    if (p && p.kind === "country") return " en France";
-    if (p && p.kind === "region") return " en " + (p.label || p.name);
+    if (p && p.kind === "country") return " dans toute la France";
+    if (p && p.kind === "region") return " en région " + (p.label || p.name);
     if (p && p.kind === "department") return " dans le département " + (p.label || p.name);
     if (p) return (s.radius === "0" ? " à " : " près de ") + placeName(p);
     if (s.lat !== null) return " autour de toi";
@@ -274,7 +280,13 @@
   function statusText(res, s) {
     const n = res.total;
     let t = n === 0 ? "Aucun stage trouvé" : n.toLocaleString("fr-FR") + (n > 1 ? " stages trouvés" : " stage trouvé");
-    return t + whereText(res, s);
+    // A place the API read in the keywords ("boulangerie brest") is said,
+    // with the keywords it kept.
+    const fromQuery = res.place && res.place.from_query;
+    if (fromQuery && res.q_used) t += " pour « " + res.q_used + " »";
+    t += whereText(res, s);
+    if (fromQuery) t += " — lieu lu dans ta recherche";
+    return t;
   }
 
   function relaxedText(rel, s) {
@@ -560,9 +572,12 @@
       }, 200);
     });
   }
-  const KINDS = { department: "département", region: "région", country: "pays" };
+  const KINDS = { commune: "commune", department: "département", region: "région", country: "pays" };
+  // placeHint is the label under a suggestion: its kind, or the commune's
+  // département.
+  function placeHint(p) { return isArea(p) ? KINDS[p.kind] || "" : "commune (" + deptLabel(p.department) + ")"; }
   complete(qIn, $("q-list"), "/api/v1/suggest", (d) => (d.suggestions || []).map((x) => ({ value: x.text })));
-  complete(whereIn, $("where-list"), "/api/v1/places", (d) => (d.places || []).map((p) => ({ value: placeName(p), label: isArea(p) ? KINDS[p.kind] || "" : "" })));
+  complete(whereIn, $("where-list"), "/api/v1/places", (d) => (d.places || []).map((p) => ({ value: placeName(p), label: placeHint(p) })));
   whereIn.addEventListener("input", () => { if (whereIn.value !== HERE) here = null; });
 
   if (navigator.geolocation) {
