@@ -16,12 +16,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/stageindex/stageindex/web"
 )
+
+// pages mounts the web pages over searcher.
+func pages(t *testing.T, searcher Searcher) func(*fiber.App) {
+	site, err := web.New(web.Options{Searcher: searcher, TilesURL: web.DefaultTilesURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site.Mount
+}
 
 func loadDoc(t *testing.T) *openapi3.T {
 	t.Helper()
@@ -64,7 +75,7 @@ func TestOpenAPIExamplesValidate(t *testing.T) {
 // the document, both ways.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	doc := loadDoc(t)
-	s := serverWith(t, func(o *Options) { o.Static = web.Mount })
+	s := serverWith(t, func(o *Options) { o.Static = pages(t, o.Searcher) })
 	param := regexp.MustCompile(`:(\w+)`)
 	served := map[string]bool{}
 	for _, r := range s.App().GetRoutes(true) {
@@ -166,7 +177,11 @@ func TestRealResponsesMatchTheDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := keyTable{"good": {Name: "p", Rate: 100, Burst: 100, Departments: []string{"22"}}}
-	s := serverWith(t, func(o *Options) { o.Keys = keys; o.Static = web.Mount; o.Limits = Limits{Rate: 1000, Burst: 1000} })
+	s := serverWith(t, func(o *Options) {
+		o.Keys = keys
+		o.Static = pages(t, o.Searcher)
+		o.Limits = Limits{Rate: 1000, Burst: 1000}
+	})
 	limited := serverWith(t, func(o *Options) { o.Limits = Limits{Rate: 0.01, Burst: 1} })
 	_, body := do(t, s, "/api/v1/offers?per_page=1")
 	var first struct{ Hits []struct{ ID string } }
@@ -203,6 +218,12 @@ func TestRealResponsesMatchTheDocument(t *testing.T) {
 		{"/readyz", nil, 200, s},
 		{"/metrics", nil, 200, s},
 		{"/", nil, 200, s},
+		{"/offres/" + first.Hits[0].ID, nil, 200, s},
+		{"/offres/nope", nil, 404, s},
+		{"/statistiques?department=22", nil, 200, s},
+		{"/statistiques?department=999", nil, 400, s},
+		{"/mentions-legales", nil, 200, s},
+		{"/favicon.ico", nil, 200, s},
 		{"/api/v1/stats", nil, 200, limited},
 		{"/api/v1/stats", nil, 429, limited},
 	}
@@ -244,7 +265,8 @@ func TestRealResponsesMatchTheDocument(t *testing.T) {
 					}
 				}
 				opts.ExcludeResponseBody = true
-			case strings.HasPrefix(ctype, "application/vnd.openxmlformats"), strings.HasPrefix(ctype, "text/html"), strings.HasPrefix(ctype, "text/csv"):
+			case strings.HasPrefix(ctype, "application/vnd.openxmlformats"), strings.HasPrefix(ctype, "text/html"), strings.HasPrefix(ctype, "text/csv"),
+				strings.HasPrefix(ctype, "image/svg+xml"):
 				opts.ExcludeResponseBody = true
 			}
 			out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,

@@ -73,7 +73,7 @@ func (s *Site) serveOffer(c *fiber.Ctx) error {
 	if s.opts.Searcher == nil || !s.opts.Searcher.Ready() {
 		return s.problemPage(c, fiber.StatusServiceUnavailable, "Le service démarre", "Réessaie dans quelques secondes.")
 	}
-	o, ok := s.opts.Searcher.Get(id)
+	o, ok := s.opts.Searcher.GetIn(id, nil)
 	if !ok {
 		return s.problemPage(c, fiber.StatusNotFound, "Offre introuvable",
 			"Cette offre n'existe pas ou n'est plus en ligne : l'employeur l'a peut-être retirée.")

@@ -43,10 +43,12 @@ const DefaultTilesURL = "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile
 const DefaultTilesAttribution = "Plan IGN © IGN – Géoplateforme"
 
 // Searcher is what the server-rendered pages read: an offer by id for its
-// page, a search's facets for the statistics. *search.Live is one.
+// page (GetIn with nil: the public pages see every département), a
+// search's facets for the statistics. *search.Live, and any api.Searcher,
+// is one.
 type Searcher interface {
 	Search(ctx context.Context, req stageindex.SearchRequest) (*stageindex.SearchResult, error)
-	Get(id string) (stageindex.Offer, bool)
+	GetIn(id string, allowed []string) (stageindex.Offer, bool)
 	Ready() bool
 }
 
