@@ -788,7 +788,15 @@ func testPhoneMap(t *testing.T, ctx context.Context, base string) {
 }
 
 func testOfferPage(t *testing.T, ctx context.Context, base string) {
-	loaded(t, ctx, base+"/offres/test-bakery")
+	// From a search, the card's link opens the offer's page, whose "Retour"
+	// goes back to that search.
+	loaded(t, ctx, base+"/?q=boulanger&where=Saint-Brieuc")
+	results(t, ctx, "results", "")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#hits a[href="/offres/test-bakery"]`)))
+	back := waitFor[string](t, ctx, "the offer page", `location.pathname === "/offres/test-bakery" && document.readyState === "complete" ? document.getElementById("back").getAttribute("href") : null`)
+	if back != "/?q=boulanger&where=Saint-Brieuc" {
+		t.Errorf("back link %q, want the search", back)
+	}
 	got := eval[map[string]any](t, ctx, `({title: document.title, desc: document.querySelector('meta[name=description]').content,
 		h1: document.querySelector("h1").textContent, apply: document.querySelector("a.apply").href,
 		text: document.querySelector("main").textContent})`)

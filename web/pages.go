@@ -107,6 +107,7 @@ func (s *Site) serveOffer(c *fiber.Ctx) error {
 		desc += " : " + cut(strings.Join(strings.Fields(o.Description), " "), 160)
 	}
 	d := s.data(title+" · Stage de 3e", desc, v)
+	d.OfferJS = s.version("offer.js")
 	return s.sendHTML(c, fiber.StatusOK, "offer", d, "public, max-age=60")
 }
 

@@ -187,6 +187,7 @@ type pageData struct {
 	Nav                string // the footer link of the current page
 	// Asset URLs with their version.
 	CSS, JS, StatsJS      string
+	OfferJS               string
 	LeafletJS, LeafletCSS string
 	MapJS                 string
 	Tiles, TilesAttr      string

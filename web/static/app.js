@@ -396,6 +396,8 @@
     liveEl.textContent = statusEl.textContent;
     document.title = (s.q ? s.q + " – " : "") + statusEl.textContent + " · Stage de 3e";
     lastResult = { res, s, hits };
+    // The offer page's "Retour à la recherche" comes back here.
+    if (!embed) try { sessionStorage.setItem("stageindex:search", location.pathname + location.search); } catch (e) { /* storage off */ }
     showMap();
   }
 
