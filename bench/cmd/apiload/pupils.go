@@ -53,7 +53,11 @@ func serveDemo(ctx context.Context, limits api.Limits) (string, error) {
 	}
 	live := &search.Live{}
 	live.Swap(ix)
-	srv := api.New(api.Options{Searcher: live, Places: gaz, Logger: quietLogger(), Static: web.Mount, Limits: limits})
+	site, err := web.New(web.Options{Searcher: live})
+	if err != nil {
+		return "", err
+	}
+	srv := api.New(api.Options{Searcher: live, Places: gaz, Logger: quietLogger(), Static: site.Mount, Limits: limits})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -177,8 +181,9 @@ func typeSearch(alloc context.Context, base string, delay time.Duration) ([]call
 		return nil, 0, err
 	}
 	time.Sleep(3 * time.Second) // reading the first results
-	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("more").hidden`)); err == nil && !hidden {
-		chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#more")))
+	// The next page, when there is one.
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#pager a[rel="next"]').length`)); err == nil && n > 0 {
+		chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#pager a[rel="next"]`)))
 	}
 	time.Sleep(time.Second)
 	took := time.Since(start)
