@@ -1043,6 +1043,16 @@ func testNarrowWidget(t *testing.T, ctx context.Context, base string) {
 	waitFor[bool](t, ctx, "a pre-ticked track", `(document.querySelector('input[value=segpa]').checked && !document.getElementById("tracks").hidden &&
 	  document.getElementById("scope").textContent === "Offres du département 22") || null`, frame)
 	screenshotsFrame(t, ctx)
+	// data-theme-color colours the buttons when white text on it stays
+	// readable (4.5:1), and is ignored otherwise.
+	for _, c := range []struct{ color, want string }{{"#7a1f5c", "rgb(122, 31, 92)"}, {"#ffdd00", "rgb(10, 79, 168)"}} {
+		loaded(t, ctx, partner(t, strings.Replace(fmt.Sprintf(narrowPartner, base, 900), `data-caller`, `data-theme-color="`+c.color+`" data-caller`, 1)))
+		frame = inFrame(t, ctx, "/embed?")
+		got := waitFor[string](t, ctx, "the button's colour", `getComputedStyle(document.getElementById("go")).backgroundColor`, frame)
+		if got != c.want {
+			t.Errorf("data-theme-color %s: button %s, want %s", c.color, got, c.want)
+		}
+	}
 }
 
 func screenshotsFrame(t *testing.T, ctx context.Context) {
