@@ -265,9 +265,13 @@ func (s *Server) problem(c *fiber.Ctx, err error) error {
 	// An error is about this request at this time: never cached.
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Response().Header.Del(fiber.HeaderETag)
-	if status >= 500 {
+	switch {
+	case status >= 500:
 		s.opts.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
-	} else {
+	case e.Code == stageindex.ELIMITED:
+		// Counted in /metrics, not logged one by one: an abusive client
+		// would flood the logs.
+	default:
 		s.opts.Logger.Info("request rejected", "method", c.Method(), "path", c.Path(), "status", status, "err", e.Error())
 	}
 	body := fiber.Map{

@@ -85,8 +85,17 @@ func load(ctx context.Context, args []string, out io.Writer) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	fmt.Fprintf(out, "serve ready in %.0f s (%s); %d well-behaved clients, one request every %v each; the abuser on %d connections, ignoring 429s; %v per phase\n\n",
-		time.Since(start).Seconds(), map[bool]string{true: "demo offers", false: *corpus}[*corpus == ""], *clients, *every, *abuserConns, *duration)
+	var ready struct {
+		Sync struct {
+			Offers int `json:"offers"`
+		} `json:"sync"`
+	}
+	if resp, err := http.Get(base + "/readyz"); err == nil {
+		json.NewDecoder(resp.Body).Decode(&ready)
+		resp.Body.Close()
+	}
+	fmt.Fprintf(out, "serve ready in %.0f s with %d offers (%s); %d well-behaved clients, one request every %v each; the abuser on %d connections, ignoring 429s; %v per phase\n\n",
+		time.Since(start).Seconds(), ready.Sync.Offers, map[bool]string{true: "demo offers", false: *corpus}[*corpus == ""], *clients, *every, *abuserConns, *duration)
 	fmt.Fprintln(out, "| phase | well-behaved: requests | p50 | p99 | max | refused | abuser: requests/s | answered 200 | refused 429 | other |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, abuse := range []bool{false, true} {
