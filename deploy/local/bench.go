@@ -23,6 +23,7 @@ type failoverReport struct {
 	Started     time.Time             `json:"started"`
 	Corpus      string                `json:"corpus"`
 	QueriesFile string                `json:"queries_file,omitempty"`
+	InMemory    bool                  `json:"in_memory,omitempty"`
 	Offers      int                   `json:"offers"`
 	Replicas    int                   `json:"replicas"`
 	FirstBuildS []float64             `json:"first_build_s"`
@@ -134,7 +135,7 @@ func runFailover(ctx context.Context, s *stack, qs []query, o benchOptions, rep 
 				return err
 			}
 			rep.Restart.ReadyS = ready.Seconds()
-			rep.Restart.ReopenS = reopenSeconds(victim.logPath, logSize)
+			rep.Restart.ReopenS = reopenSeconds(victim.logPath, logSize, 3*time.Second)
 			s.log("%s restarted: ready in %.2f s (index reopened in %.2f s)", victim.name, rep.Restart.ReadyS, rep.Restart.ReopenS)
 			for time.Since(t0) < time.Minute {
 				if st, err := s.serverStates(); err == nil && st[victim.name].Status == "UP" {
@@ -457,18 +458,21 @@ func samplePGConns(ctx context.Context, pool *pgxpool.Pool, maxSeen *int) (stop 
 var reopenRE = regexp.MustCompile(`"msg":"index reopened".*?"seconds":([0-9.e+-]+)`)
 
 // reopenSeconds finds, in a replica's log past offset, how long the
-// reopen took by its own account; 0 if it did not reopen.
-func reopenSeconds(path string, offset int64) float64 {
-	b, err := os.ReadFile(path)
-	if err != nil || int64(len(b)) < offset {
-		return 0
+// reopen took by its own account; 0 if it did not reopen. The line is
+// written just after /readyz turns 200, so it waits up to wait for it.
+func reopenSeconds(path string, offset int64, wait time.Duration) float64 {
+	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(path)
+		if err == nil && int64(len(b)) >= offset {
+			if m := reopenRE.FindSubmatch(b[offset:]); m != nil {
+				v, _ := strconv.ParseFloat(string(m[1]), 64)
+				return v
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0
+		}
 	}
-	m := reopenRE.FindSubmatch(b[offset:])
-	if m == nil {
-		return 0
-	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
 }
 
 func fileSize(path string) int64 {

@@ -2,8 +2,21 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
 	"time"
 )
+
+// readFrom returns the file's content past offset ("" on error).
+func readFrom(path string, offset int64) string {
+	b, err := os.ReadFile(path)
+	if err != nil || int64(len(b)) < offset {
+		return ""
+	}
+	return string(b[offset:])
+}
 
 // capacityReport is how far one replica goes: a separate `stageindex
 // serve` process, loaded directly (no proxy) by a net/http client on the
@@ -17,6 +30,8 @@ type capacityReport struct {
 	FirstBuildS  float64       `json:"first_build_s"`
 	AfterBuildMB [2]float64    `json:"rss_mb_after_build_cur_peak"`
 	Runs         []capacityRun `json:"runs"`
+	RebuildS     float64       `json:"rebuild_s"` // SIGHUP: a full rebuild while the old index serves
+	RebuildMB    [2]float64    `json:"rss_mb_after_rebuild_cur_peak"`
 	RestartS     float64       `json:"restart_ready_s"` // SIGTERM, start again, /readyz 200
 	ReopenS      float64       `json:"restart_reopen_s"`
 	PGConnsIdle  int           `json:"pg_connections_idle"`
@@ -77,8 +92,27 @@ func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur tim
 		s.log("%d connections: %.0f q/s, p50 %.2f ms, p99 %.2f ms, %d failed; RSS %.0f MB (peak %.0f MB)",
 			c, res.QPS, res.P50ms, res.P99ms, res.Failed, cur, peak)
 	}
-	r.stop()
+	// A rebuild (SIGHUP, or --rebuild-schedule) holds the old index and
+	// the new one at once: its peak sizes the memory limit.
 	offset := fileSize(r.logPath)
+	t0 := time.Now()
+	if err := r.signal(syscall.SIGHUP); err != nil {
+		return err
+	}
+	for !strings.Contains(readFrom(r.logPath, offset), `"msg":"index built"`) {
+		if time.Since(t0) > 10*time.Minute {
+			return fmt.Errorf("%s: no rebuild after 10 min", r.name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	rep.RebuildS = time.Since(t0).Seconds()
+	if cur, peak, err = rss(r.pid()); err != nil {
+		return err
+	}
+	rep.RebuildMB = [2]float64{cur, peak}
+	s.log("rebuild (SIGHUP): %.1f s; RSS %.0f MB (peak %.0f MB)", rep.RebuildS, cur, peak)
+	r.stop()
+	offset = fileSize(r.logPath)
 	if err := r.start(); err != nil {
 		return err
 	}
@@ -86,7 +120,7 @@ func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur tim
 	if err != nil {
 		return err
 	}
-	rep.RestartS, rep.ReopenS = d.Seconds(), reopenSeconds(r.logPath, offset)
+	rep.RestartS, rep.ReopenS = d.Seconds(), reopenSeconds(r.logPath, offset, 3*time.Second)
 	s.log("restart: ready in %.2f s (index reopened in %.2f s)", rep.RestartS, rep.ReopenS)
 	return nil
 }

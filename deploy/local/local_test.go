@@ -202,10 +202,10 @@ func TestReopenSeconds(t *testing.T) {
 	if err := os.WriteFile(path, []byte(old+cur), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := reopenSeconds(path, int64(len(old))); got != 1.25 {
+	if got := reopenSeconds(path, int64(len(old)), 0); got != 1.25 {
 		t.Errorf("reopenSeconds = %v, want 1.25 (the reopen after the offset)", got)
 	}
-	if got := reopenSeconds(path, int64(len(old+cur))); got != 0 {
+	if got := reopenSeconds(path, int64(len(old+cur)), 0); got != 0 {
 		t.Errorf("nothing after the offset: %v", got)
 	}
 }

@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string) error {
 	restartAt := fs.Duration("restart-at", 20*time.Second, "when to start it again (bench)")
 	levels := fs.String("levels", "1,8,32", "connection counts, one run each (capacity)")
 	out := fs.String("out", "", "write the report as JSON to this file ('' for none)")
+	inMemory := fs.Bool("in-memory", false, "replicas without --data-dir (a restart rebuilds), to compare")
 	keep := fs.Bool("keep", false, "keep the working directory (data dirs, logs, haproxy.cfg)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	loadStart := loadAverage()
-	o := stackOptions{Replicas: *replicas, Corpus: *corpus, Port: *port, HAProxy: true, Log: logf}
+	o := stackOptions{Replicas: *replicas, Corpus: *corpus, Port: *port, HAProxy: true, InMemory: *inMemory, Log: logf}
 	switch cmd {
 	case "up":
 	case "bench":
@@ -110,7 +111,7 @@ func run(ctx context.Context, args []string) error {
 		<-ctx.Done()
 		return nil
 	case "bench":
-		rep := failoverReport{Started: time.Now().UTC(), Corpus: corpusName(*corpus), QueriesFile: *queriesPath,
+		rep := failoverReport{Started: time.Now().UTC(), Corpus: corpusName(*corpus), QueriesFile: *queriesPath, InMemory: *inMemory,
 			Replicas: len(s.replicas), Conns: *conns, RSSMB: map[string][2]float64{}}
 		for _, r := range s.replicas {
 			rep.FirstBuildS = append(rep.FirstBuildS, r.firstBuild.Seconds())
@@ -246,6 +247,7 @@ func printCapacity(r capacityReport) {
 		fmt.Printf("%3d conns: %6.0f q/s  p50 %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  max %6.0f ms  %d failed  RSS %.0f MB (peak %.0f MB)\n",
 			run.Conns, l.QPS, l.P50ms, l.P95ms, l.P99ms, l.MaxMs, l.Failed, run.AfterMB[0], run.AfterMB[1])
 	}
+	fmt.Printf("rebuild (SIGHUP) %.1f s; RSS after it %.0f MB, peak since start %.0f MB\n", r.RebuildS, r.RebuildMB[0], r.RebuildMB[1])
 	fmt.Printf("restart to ready %.2f s (index reopen %.2f s)\n", r.RestartS, r.ReopenS)
 	fmt.Printf("PostgreSQL connections: %d idle, %d at most (first build included)\n", r.PGConnsIdle, r.PGConnsMax)
 }

@@ -36,6 +36,7 @@ type stack struct {
 	hapDone   chan struct{}
 	frontend  string // host:port HAProxy listens on
 	statsSock string
+	inMemory  bool // replicas without --data-dir
 	log       func(format string, args ...any)
 }
 
@@ -46,6 +47,7 @@ type stackOptions struct {
 	Corpus   string // JSON lines to import; "" for the embedded demo offers
 	Port     int    // HAProxy's port; 0 for a free one
 	HAProxy  bool   // false: replicas only (capacity runs)
+	InMemory bool   // replicas without --data-dir: every start rebuilds
 	Log      func(format string, args ...any)
 }
 
@@ -53,7 +55,7 @@ type stackOptions struct {
 // starts the replicas, waits until they are all ready, then starts HAProxy.
 // On error it closes what it started.
 func startStack(ctx context.Context, o stackOptions) (s *stack, err error) {
-	s = &stack{dir: o.Dir, log: o.Log}
+	s = &stack{dir: o.Dir, log: o.Log, inMemory: o.InMemory}
 	if s.log == nil {
 		s.log = func(string, ...any) {}
 	}
@@ -130,8 +132,10 @@ func (s *stack) addReplica(ctx context.Context) (*replica, error) {
 	n := len(s.replicas) + 1
 	r := &replica{
 		name: fmt.Sprintf("r%d", n), bin: s.bin, dsn: s.dsn,
-		dataDir: filepath.Join(s.dir, fmt.Sprintf("r%d-data", n)),
 		logPath: filepath.Join(s.dir, fmt.Sprintf("r%d.log", n)),
+	}
+	if !s.inMemory {
+		r.dataDir = filepath.Join(s.dir, fmt.Sprintf("r%d-data", n))
 	}
 	var err error
 	if r.addr, err = freeAddr(); err != nil {
@@ -318,8 +322,9 @@ func (s *stack) close() {
 
 // replica is one `stageindex serve` process.
 type replica struct {
-	name, bin, dsn, dataDir, logPath, addr string
-	firstBuild                             time.Duration
+	name, bin, dsn, logPath, addr string
+	dataDir                       string // "" in memory
+	firstBuild                    time.Duration
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -334,6 +339,9 @@ func (r *replica) start() error {
 		return err
 	}
 	cmd := exec.Command(r.bin, "serve", "--addr", r.addr, "--data-dir", r.dataDir, "--database-url", r.dsn)
+	if r.dataDir == "" {
+		cmd = exec.Command(r.bin, "serve", "--addr", r.addr, "--database-url", r.dsn)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Killed with us if we die without stopping it (a closed pipe, kill -9).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -377,6 +385,17 @@ func (r *replica) kill() error {
 	}
 	<-done
 	return nil
+}
+
+// signal sends sig to the running process.
+func (r *replica) signal(sig os.Signal) error {
+	r.mu.Lock()
+	cmd := r.cmd
+	r.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return fmt.Errorf("%s is not running", r.name)
+	}
+	return cmd.Process.Signal(sig)
 }
 
 // stop ends the process gracefully (SIGTERM), killing it after 15 s.
