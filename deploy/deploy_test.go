@@ -480,7 +480,7 @@ func TestChartPersistenceAutoscalingMigrate(t *testing.T) {
 func TestChartOneReplicaAndErrors(t *testing.T) {
 	t.Parallel()
 	ms, err := render(t, "one", "database.existingSecret=pg", "replicaCount=1", "config.source=platform.offers",
-		"config.rebuildSchedule=@daily")
+		"config.rebuildSchedule=@daily", "config.trustedProxies=10.244.0.0/16", "config.maxConnsPerIP=-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,8 +491,15 @@ func TestChartOneReplicaAndErrors(t *testing.T) {
 	if v, _, _ := c.env("STAGEINDEX_SOURCE"); v != "platform.offers" {
 		t.Errorf("STAGEINDEX_SOURCE %q", v)
 	}
-	if v, _, _ := c.env("STAGEINDEX_REBUILD_SCHEDULE"); v != "@daily" {
-		t.Errorf("STAGEINDEX_REBUILD_SCHEDULE %q", v)
+	for name, want := range map[string]string{"STAGEINDEX_REBUILD_SCHEDULE": "@daily",
+		"STAGEINDEX_TRUSTED_PROXIES": "10.244.0.0/16", "STAGEINDEX_MAX_CONNS_PER_IP": "-1"} {
+		if v, _, _ := c.env(name); v != want {
+			t.Errorf("%s %q, want %q", name, v, want)
+		}
+	}
+	// Unset values leave serve's defaults: no empty variable.
+	if _, _, ok := c.env("STAGEINDEX_RATE_LIMIT"); ok {
+		t.Error("STAGEINDEX_RATE_LIMIT set although config.rateLimit is empty")
 	}
 	// Without a URL or a Secret, the chart refuses to render.
 	if _, err := render(t, "none"); err == nil || !strings.Contains(err.Error(), "database.existingSecret") {
@@ -511,7 +518,16 @@ type compose struct {
 		Ports       []string          `yaml:"ports"`
 		DependsOn   yaml.Node         `yaml:"depends_on"`
 	} `yaml:"services"`
-	Volumes map[string]any `yaml:"volumes"`
+	Volumes  map[string]any `yaml:"volumes"`
+	Networks struct {
+		Default struct {
+			IPAM struct {
+				Config []struct {
+					Subnet string `yaml:"subnet"`
+				} `yaml:"config"`
+			} `yaml:"ipam"`
+		} `yaml:"default"`
+	} `yaml:"networks"`
 }
 
 // TestCompose checks compose.yaml (no Docker engine here): PostgreSQL, a
@@ -544,6 +560,11 @@ func TestCompose(t *testing.T) {
 		replicas = append(replicas, name)
 		if s.Image != c.Services["migrate"].Image || s.Environment["DATABASE_URL"] != wantURL {
 			t.Errorf("%s: image %q, DATABASE_URL %q", name, s.Image, s.Environment["DATABASE_URL"])
+		}
+		// Rate limits by client: HAProxy's X-Forwarded-For trusted from
+		// the project's network only.
+		if cfg := c.Networks.Default.IPAM.Config; len(cfg) != 1 || s.Environment["STAGEINDEX_TRUSTED_PROXIES"] != cfg[0].Subnet {
+			t.Errorf("%s trusts %q as proxies, the network is %+v", name, s.Environment["STAGEINDEX_TRUSTED_PROXIES"], cfg)
 		}
 		var dep map[string]struct {
 			Condition string `yaml:"condition"`
@@ -591,7 +612,7 @@ func TestCompose(t *testing.T) {
 	if !slices.Equal(servers, replicas) {
 		t.Errorf("HAProxy routes to %v, compose runs %v", servers, replicas)
 	}
-	for _, want := range []string{"option httpchk GET /readyz", "http-check expect status 200", "option redispatch", "retry-on conn-failure empty-response"} {
+	for _, want := range []string{"option forwardfor", "option httpchk GET /readyz", "http-check expect status 200", "option redispatch", "retry-on conn-failure empty-response"} {
 		if !bytes.Contains(cfg, []byte(want)) {
 			t.Errorf("haproxy.cfg lacks %q", want)
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"slices"
@@ -235,7 +234,7 @@ func runBurst(ctx context.Context, s *stack, pool *pgxpool.Pool, checks []query,
 
 // converged checks one round: every replica indexes want offers, is
 // connected with no lag, and answers the totals of the first.
-func converged(ctx context.Context, client *http.Client, rs []*replica, checks []query, want int) error {
+func converged(ctx context.Context, client *client, rs []*replica, checks []query, want int) error {
 	var ref []int
 	for _, r := range rs {
 		st, ok, err := r.status(ctx, client)
@@ -260,7 +259,7 @@ func converged(ctx context.Context, client *http.Client, rs []*replica, checks [
 
 // sameAs reports whether r indexes as many offers as peer (or want, when
 // ≥ 0), is connected with no lag, and answers the same totals for checks.
-func sameAs(ctx context.Context, client *http.Client, r, peer *replica, checks []query, want int) error {
+func sameAs(ctx context.Context, client *client, r, peer *replica, checks []query, want int) error {
 	a, ok, err := r.status(ctx, client)
 	if err != nil || !ok {
 		return fmt.Errorf("%s not ready (%v)", r.name, err)
@@ -289,7 +288,7 @@ func sameAs(ctx context.Context, client *http.Client, r, peer *replica, checks [
 	return nil
 }
 
-func waitSame(ctx context.Context, client *http.Client, r, peer *replica, checks []query, want int, limit time.Duration) error {
+func waitSame(ctx context.Context, client *client, r, peer *replica, checks []query, want int, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
 		err := sameAs(ctx, client, r, peer, checks, want)
@@ -311,7 +310,7 @@ func firstDiff(a, b []int) int {
 
 // totals runs checks on r directly (not through HAProxy), one hit a page,
 // eight at a time, and returns each one's total.
-func totals(ctx context.Context, client *http.Client, r *replica, checks []query) ([]int, error) {
+func totals(ctx context.Context, client *client, r *replica, checks []query) ([]int, error) {
 	out := make([]int, len(checks))
 	errs := make([]error, len(checks))
 	var wg sync.WaitGroup
@@ -324,7 +323,7 @@ func totals(ctx context.Context, client *http.Client, r *replica, checks []query
 				Total int `json:"total"`
 			}
 			url := "http://" + r.addr + strings.Replace(q.path(), "per_page=30", "per_page=1", 1)
-			errs[i] = getJSON(ctx, client, url, &res)
+			errs[i] = client.getJSON(ctx, url, &res)
 			out[i] = res.Total
 		})
 	}

@@ -38,6 +38,9 @@ defaults
     # retrying it elsewhere would multiply the load when all are busy.
 
 frontend www
+    # The replicas rate-limit by client address: pass it on
+    # (X-Forwarded-For), and start them with --trusted-proxies naming us.
+    option forwardfor
     bind %s
     default_backend stageindex
 

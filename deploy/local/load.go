@@ -7,23 +7,46 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// newClient is a plain net/http client keeping conns connections alive to
-// one host, as a browser-facing proxy or a partner's backend would.
-func newClient(conns int) *http.Client {
-	return &http.Client{
+// client is a plain net/http client keeping conns connections alive to
+// one host, as a browser-facing proxy or a partner's backend would. Each
+// request it sends to the API says it comes from another pupil: its
+// X-Forwarded-For is the next address of 198.18.0.0/15 (RFC 2544's
+// benchmarking range), which HAProxy passes on and the replicas, trusting
+// their proxy, rate-limit by. Without it, the whole load would be one
+// client and get 429s once past --rate-limit.
+type client struct {
+	*http.Client
+	n atomic.Uint32
+}
+
+func newClient(conns int) *client {
+	return &client{Client: &http.Client{
 		Timeout: 10 * time.Second,
 		Transport: &http.Transport{
 			MaxIdleConns:        2 * conns,
 			MaxIdleConnsPerHost: 2 * conns,
 			IdleConnTimeout:     90 * time.Second,
 		},
+	}}
+}
+
+// request is a GET of u from the next pupil's address.
+func (c *client) request(ctx context.Context, u string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
 	}
+	n := c.n.Add(1) & (1<<17 - 1)
+	req.Header.Set("X-Forwarded-For", netip.AddrFrom4([4]byte{198, 18 + byte(n>>16), byte(n >> 8), byte(n)}).String())
+	return req, nil
 }
 
 // loadResult is what a load run saw at the client.
@@ -65,7 +88,7 @@ func runLoad(base string, qs []query, conns int, dur time.Duration) loadResult {
 			var failedAt []float64
 			for i := w * len(paths) / conns; time.Now().Before(end); i++ {
 				t0 := time.Now()
-				err := get(client, paths[i%len(paths)])
+				err := client.get(paths[i%len(paths)])
 				lat = append(lat, time.Since(t0))
 				if err != nil {
 					fails[err.Error()]++
@@ -94,10 +117,14 @@ func runLoad(base string, qs []query, conns int, dur time.Duration) loadResult {
 	return res
 }
 
-// get fetches url and reads the whole body; any outcome but a complete
-// 200 is an error.
-func get(client *http.Client, u string) error {
-	resp, err := client.Get(u)
+// get fetches u and reads the whole body; any outcome but a complete 200
+// is an error.
+func (c *client) get(u string) error {
+	req, err := c.request(context.Background(), u)
+	if err != nil {
+		return err
+	}
+	resp, err := c.Do(req)
 	if ue, ok := err.(*url.Error); ok {
 		return ue.Err // without the URL: failures are counted by kind
 	}
@@ -124,12 +151,12 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e4) / 100 }
 
 // getJSON decodes the JSON answer of a GET that must be a 200.
-func getJSON(ctx context.Context, client *http.Client, u string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+func (c *client) getJSON(ctx context.Context, u string, v any) error {
+	req, err := c.request(ctx, u)
 	if err != nil {
 		return err
 	}
-	resp, err := client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ func needHAProxy(t *testing.T) {
 func TestHAProxyRetriesOnAnotherReplica(t *testing.T) {
 	needHAProxy(t)
 	var badHits, goodHits atomic.Int64
+	var badXFF atomic.Value
 	ready := func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path == "/readyz" {
 			io.WriteString(w, `{"ready":true}`)
@@ -57,6 +58,11 @@ func TestHAProxyRetriesOnAnotherReplica(t *testing.T) {
 			return
 		}
 		goodHits.Add(1)
+		// HAProxy adds the address it got the request from, after the
+		// client's own X-Forwarded-For.
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) != 2 || !strings.HasPrefix(xff[0], "198.1") || xff[1] != "127.0.0.1" {
+			badXFF.Store(strings.Join(xff, " | "))
+		}
 		io.WriteString(w, `{"total":1}`)
 	}))
 	defer good.Close()
@@ -100,12 +106,15 @@ func TestHAProxyRetriesOnAnotherReplica(t *testing.T) {
 	}
 	client := newClient(4)
 	for i := range 40 {
-		if err := get(client, "http://"+frontend+"/api/v1/offers?q="+string(rune('a'+i%26))); err != nil {
+		if err := client.get("http://" + frontend + "/api/v1/offers?q=" + string(rune('a'+i%26))); err != nil {
 			t.Fatalf("request %d through HAProxy: %v", i, err)
 		}
 	}
 	if goodHits.Load() != 40 || badHits.Load() == 0 {
 		t.Errorf("good served %d of 40, bad was tried %d times; want 40 and some", goodHits.Load(), badHits.Load())
+	}
+	if v := badXFF.Load(); v != nil {
+		t.Errorf("X-Forwarded-For %q, want the client's then HAProxy's 127.0.0.1", v)
 	}
 	st, err := s.serverStates()
 	if err != nil {

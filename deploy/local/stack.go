@@ -338,10 +338,13 @@ func (r *replica) start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(r.bin, "serve", "--addr", r.addr, "--data-dir", r.dataDir, "--database-url", r.dsn)
-	if r.dataDir == "" {
-		cmd = exec.Command(r.bin, "serve", "--addr", r.addr, "--database-url", r.dsn)
+	// HAProxy and the bench's client are on 127.0.0.1: trusting it, a
+	// replica rate-limits by the address X-Forwarded-For gives.
+	args := []string{"serve", "--addr", r.addr, "--database-url", r.dsn, "--trusted-proxies", "127.0.0.1/32"}
+	if r.dataDir != "" {
+		args = append(args, "--data-dir", r.dataDir)
 	}
+	cmd := exec.Command(r.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Killed with us if we die without stopping it (a closed pipe, kill -9).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -433,7 +436,7 @@ type readyz struct {
 }
 
 // status reads /readyz; ok is its status being 200.
-func (r *replica) status(ctx context.Context, client *http.Client) (readyz, bool, error) {
+func (r *replica) status(ctx context.Context, client *client) (readyz, bool, error) {
 	var st readyz
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+r.addr+"/readyz", nil)
 	if err != nil {
@@ -453,7 +456,8 @@ func (r *replica) status(ctx context.Context, client *http.Client) (readyz, bool
 // waitReady polls /readyz every 10 ms until it answers 200 and returns
 // the time since the process started.
 func (r *replica) waitReady(ctx context.Context, limit time.Duration) (time.Duration, error) {
-	client := &http.Client{Timeout: time.Second}
+	client := newClient(1)
+	client.Timeout = time.Second
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		r.mu.Lock()
