@@ -23,6 +23,7 @@ type failoverReport struct {
 	Corpus      string                `json:"corpus"`
 	QueriesFile string                `json:"queries_file,omitempty"`
 	InMemory    bool                  `json:"in_memory,omitempty"`
+	Gzip        bool                  `json:"gzip"`
 	Offers      int                   `json:"offers"`
 	Replicas    int                   `json:"replicas"`
 	FirstBuildS []float64             `json:"first_build_s"`
@@ -77,6 +78,7 @@ type benchOptions struct {
 	Duration, KillAt, RestartAt time.Duration
 	Checks                      int // queries compared between replicas
 	BurstSize                   int
+	Gzip                        bool // the load client asks for compressed answers
 	Out                         string
 }
 
@@ -161,7 +163,7 @@ func runFailover(ctx context.Context, s *stack, qs []query, o benchOptions, rep 
 			return nil
 		}()
 	})
-	rep.Load = runLoad("http://"+s.frontend, qs, o.Conns, o.Duration)
+	rep.Load = runLoad("http://"+s.frontend, qs, o.Conns, o.Duration, o.Gzip)
 	wg.Wait()
 	if scenarioErr != nil {
 		return scenarioErr

@@ -25,6 +25,7 @@ type capacityReport struct {
 	Started      time.Time     `json:"started"`
 	Corpus       string        `json:"corpus"`
 	QueriesFile  string        `json:"queries_file,omitempty"`
+	Gzip         bool          `json:"gzip"`
 	Offers       int           `json:"offers"`
 	LoadAvg      [2]string     `json:"load_average_start_end"`
 	FirstBuildS  float64       `json:"first_build_s"`
@@ -48,7 +49,7 @@ type capacityRun struct {
 // runCapacity starts one replica into an empty data dir (its first build),
 // lets its background warm-up pass, loads it at each level of conns, and
 // restarts it.
-func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur time.Duration, rep *capacityReport) error {
+func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur time.Duration, gzip bool, rep *capacityReport) error {
 	pool, err := writerPool(ctx, s.dsn)
 	if err != nil {
 		return err
@@ -83,7 +84,7 @@ func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur tim
 	s.log("%s: %d offers, first build %.1f s, RSS %.0f MB (peak %.0f MB), %d PostgreSQL connections idle",
 		r.name, rep.Offers, rep.FirstBuildS, cur, peak, rep.PGConnsIdle)
 	for _, c := range conns {
-		res := runLoad("http://"+r.addr, qs, c, dur)
+		res := runLoad("http://"+r.addr, qs, c, dur, gzip)
 		cur, peak, err := rss(r.pid())
 		if err != nil {
 			return err

@@ -67,10 +67,13 @@ type loadResult struct {
 // runLoad sends the queries of qs in turn from conns connections to base
 // for dur, each connection starting at its own offset in the mix. A
 // request fails on a transport error, a status other than 200 or a body
-// cut short. Requests are never cancelled by the run ending: the last ones
+// cut short. gzip false sends no Accept-Encoding. Requests are never cancelled by the run ending: the last ones
 // finish (10 s client timeout).
-func runLoad(base string, qs []query, conns int, dur time.Duration) loadResult {
+func runLoad(base string, qs []query, conns int, dur time.Duration, gzip bool) loadResult {
 	client := newClient(conns)
+	// Like a browser, the client asks for gzip (Go's Transport does, and
+	// decompresses) unless told not to.
+	client.Transport.(*http.Transport).DisableCompression = !gzip
 	defer client.CloseIdleConnections()
 	paths := make([]string, len(qs))
 	for i, q := range qs {

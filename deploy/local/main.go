@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string) error {
 	restartAt := fs.Duration("restart-at", 20*time.Second, "when to start it again (bench)")
 	levels := fs.String("levels", "1,8,32", "connection counts, one run each (capacity)")
 	out := fs.String("out", "", "write the report as JSON to this file ('' for none)")
+	gzip := fs.Bool("gzip", true, "the load client asks for gzip, as browsers do (false: uncompressed answers)")
 	inMemory := fs.Bool("in-memory", false, "replicas without --data-dir (a restart rebuilds), to compare")
 	keep := fs.Bool("keep", false, "keep the working directory (data dirs, logs, haproxy.cfg)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -111,13 +112,13 @@ func run(ctx context.Context, args []string) error {
 		<-ctx.Done()
 		return nil
 	case "bench":
-		rep := failoverReport{Started: time.Now().UTC(), Corpus: corpusName(*corpus), QueriesFile: *queriesPath, InMemory: *inMemory,
+		rep := failoverReport{Started: time.Now().UTC(), Corpus: corpusName(*corpus), QueriesFile: *queriesPath, InMemory: *inMemory, Gzip: *gzip,
 			Replicas: len(s.replicas), Conns: *conns, RSSMB: map[string][2]float64{}}
 		for _, r := range s.replicas {
 			rep.FirstBuildS = append(rep.FirstBuildS, r.firstBuild.Seconds())
 		}
 		err := runFailover(ctx, s, qs, benchOptions{Conns: *conns, Duration: *duration, KillAt: *killAt,
-			RestartAt: *restartAt, Checks: 100, BurstSize: 1000}, &rep)
+			RestartAt: *restartAt, Checks: 100, BurstSize: 1000, Gzip: *gzip}, &rep)
 		for _, r := range s.replicas {
 			if cur, peak, err := rss(r.pid()); err == nil {
 				rep.RSSMB[r.name] = [2]float64{cur, peak}
@@ -130,7 +131,7 @@ func run(ctx context.Context, args []string) error {
 		printFailover(rep)
 		return writeJSON(*out, rep)
 	case "capacity":
-		rep := capacityReport{Started: time.Now().UTC(), Corpus: corpusName(*corpus), QueriesFile: *queriesPath}
+		rep := capacityReport{Started: time.Now().UTC(), Corpus: corpusName(*corpus), QueriesFile: *queriesPath, Gzip: *gzip}
 		var cs []int
 		for _, f := range strings.Split(*levels, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -139,7 +140,7 @@ func run(ctx context.Context, args []string) error {
 			}
 			cs = append(cs, n)
 		}
-		err := runCapacity(ctx, s, qs, cs, *duration, &rep)
+		err := runCapacity(ctx, s, qs, cs, *duration, *gzip, &rep)
 		rep.LoadAvg = [2]string{loadStart, loadAverage()}
 		if err != nil {
 			return err
