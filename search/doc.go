@@ -2,6 +2,7 @@ package search
 
 import (
 	"math"
+	"strings"
 	"math/bits"
 	"time"
 
@@ -109,7 +110,7 @@ func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)
 	}
 	if thes != nil && thes.rome != nil {
 		d.romes = thes.rome.classify(thes.analyze(titleForIndex(o.Title, o.Sector, o.EmployerName)),
-			thes.analyze(o.EmployerName), thes.analyze(o.Description), h.sector)
+			thes.analyze(o.EmployerName), thes.analyze(descriptionHead(o.Description)), h.sector)
 		h.rome = d.romes[0].fiche
 	}
 	return d
@@ -187,4 +188,21 @@ func shardKey(o *stageindex.Offer) string {
 		return "_"
 	}
 	return o.Department
+}
+
+// classifyDescriptionBytes is how much of a description classification
+// reads: its start says what the pupil will do, and analysing the whole of
+// it halved the build rate.
+const classifyDescriptionBytes = 600
+
+// descriptionHead is the start of a description, cut before a word.
+func descriptionHead(s string) string {
+	if len(s) <= classifyDescriptionBytes {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:classifyDescriptionBytes], ' ')
+	if cut < 0 {
+		cut = classifyDescriptionBytes
+	}
+	return s[:cut]
 }
