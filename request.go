@@ -55,12 +55,15 @@ type SearchRequest struct {
 	Sectors     []string
 	Weeks       []string
 	Departments []string
-	IsPublic    *bool
-	Accessible  *bool
-	Remote      RemoteMode
-	Sort        SortOrder
-	Page        int
-	PerPage     int
+	// ROME filters by ROME codes: a fiche (D1102), a domaine (D11) or a
+	// grand domaine (D); an offer matches when its fiche is within one.
+	ROME       []string
+	IsPublic   *bool
+	Accessible *bool
+	Remote     RemoteMode
+	Sort       SortOrder
+	Page       int
+	PerPage    int
 	// Now decides which offers are past; zero means time.Now().
 	Now time.Time
 	// Allowed lists the département codes the caller may see, from its
@@ -101,6 +104,15 @@ type Hit struct {
 	PublishedAt        *time.Time  `json:"published_at,omitempty"`
 	Score              float64     `json:"score,omitempty"`
 	Highlights         *Highlights `json:"highlights,omitempty"`
+	// ROME is the fiche métier of France Travail's ROME the offer's words
+	// name best; null when none fits.
+	ROME *ROMERef `json:"rome"`
+}
+
+// ROMERef names a ROME fiche: its code (D1102) and label.
+type ROMERef struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
 }
 
 // Highlights cuts a hit's title and the excerpt of its description around
@@ -117,6 +129,8 @@ type Facets struct {
 	Sectors     map[string]int `json:"sectors"`
 	Weeks       map[string]int `json:"weeks"`
 	Departments map[string]int `json:"departments"`
+	// ROMEs counts hits by the ROME fiche code of their offer.
+	ROMEs map[string]int `json:"romes"`
 }
 
 // Relaxed reports how a search with no hits was widened and what it found.

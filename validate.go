@@ -3,9 +3,15 @@ package stageindex
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
+
+// romeCode is the shape of a ROME code: a grand domaine letter, then a
+// domaine's two digits, then a fiche's two (whether it exists is the search
+// core's to say).
+var romeCode = regexp.MustCompile(`^[A-N]([0-9]{2}([0-9]{2})?)?$`)
 
 // MaxValues bounds each repeatable filter of a search.
 const MaxValues = 50
@@ -92,6 +98,14 @@ func (r *SearchRequest) Validate() error {
 		if !ValidDepartment(d) {
 			add("where", CodeInvalidDept, "scope: %q is not a department code", d).With("value", d)
 			break
+		}
+	}
+	if many("rome", len(r.ROME)) {
+		for i, c := range r.ROME {
+			r.ROME[i] = strings.ToUpper(strings.TrimSpace(c))
+			if !romeCode.MatchString(r.ROME[i]) {
+				add("rome", CodeInvalidROME, "%q is not a ROME code like D1102, D11 or D", c)
+			}
 		}
 	}
 	switch r.Remote {

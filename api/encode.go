@@ -80,6 +80,8 @@ func (w *jsonWriter) result(r *stageindex.SearchResult) {
 	w.counts(r.Facets.Weeks)
 	w.raw(`,"departments":`)
 	w.counts(r.Facets.Departments)
+	w.raw(`,"romes":`)
+	w.counts(r.Facets.ROMEs)
 	w.raw("}")
 	if r.Relaxed != nil {
 		w.raw(`,"relaxed":{"widened":`)
@@ -160,6 +162,15 @@ func (w *jsonWriter) hit(h *stageindex.Hit) {
 	if h.Highlights != nil {
 		w.raw(`,"highlights":`)
 		w.highlights(h.Highlights)
+	}
+	if h.ROME == nil {
+		w.raw(`,"rome":null`)
+	} else {
+		w.raw(`,"rome":{"code":`)
+		w.str(h.ROME.Code)
+		w.raw(`,"label":`)
+		w.str(h.ROME.Label)
+		w.raw("}")
 	}
 	w.raw("}")
 }

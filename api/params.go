@@ -200,6 +200,7 @@ func parseSearch(qa *fasthttp.Args, places Places, vocab Searcher) (stageindex.S
 	req.Sectors = a.many("sector")
 	req.Weeks = a.many("week")
 	req.Departments = a.many("department")
+	req.ROME = a.many("rome")
 	req.IsPublic = a.bool("is_public")
 	req.Accessible = a.bool("accessible")
 	req.Remote = stageindex.RemoteMode(oneOf(a, "remote", "exclude", "include", "only"))

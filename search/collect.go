@@ -14,8 +14,11 @@ import (
 // The keys are appended to *buf, which keeps its grown capacity for the
 // next search (see Index.keyBufs).
 func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textQuery, buf *[]hitKey) ([]hitKey, stageindex.Facets, error) {
-	f := compileFilters(req)
+	f := compileFilters(req, ix.thes.rome)
 	fc := facetCounter{sectors: make([]int, len(stageindex.Sectors)), depts: make([]int, len(ix.depts)), firstWeek: f.firstWeek}
+	if ix.thes.rome != nil {
+		fc.romes = make([]int, len(ix.thes.rome.fiches))
+	}
 	keys := (*buf)[:0]
 	defer func() { *buf = keys }()
 	visit := func(slot int32, tier uint8, score float32) {
@@ -59,7 +62,7 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 			visit(int32(slot), 0, 0)
 		}
 	}
-	return keys, fc.facets(ix.depts), nil
+	return keys, fc.facets(ix.depts, ix.thes.rome), nil
 }
 
 // textMatches gathers the keyword matches from the shards the search area
@@ -150,6 +153,7 @@ type facetCounter struct {
 	tracks    [3]int
 	sectors   []int
 	depts     []int
+	romes     []int // by fiche of the ROME model
 	firstWeek uint16
 	weeks     []int // by week code - firstWeek
 }
@@ -180,9 +184,12 @@ func (fc *facetCounter) add(h *hot, fails uint8) {
 	if fails == 0 || fails == failDept {
 		fc.depts[h.deptIdx]++
 	}
+	if (fails == 0 || fails == failROME) && h.rome >= 0 && fc.romes != nil {
+		fc.romes[h.rome]++
+	}
 }
 
-func (fc *facetCounter) facets(depts []string) stageindex.Facets {
+func (fc *facetCounter) facets(depts []string, m *romeModel) stageindex.Facets {
 	// Maps sized once: growing them was a tenth of a search's garbage.
 	nonZero := func(ns []int) int {
 		c := 0
@@ -198,6 +205,12 @@ func (fc *facetCounter) facets(depts []string) stageindex.Facets {
 		Sectors:     make(map[string]int, nonZero(fc.sectors)),
 		Weeks:       make(map[string]int, nonZero(fc.weeks[:])),
 		Departments: make(map[string]int, nonZero(fc.depts)),
+		ROMEs:       make(map[string]int, nonZero(fc.romes)),
+	}
+	for i, n := range fc.romes {
+		if n > 0 {
+			out.ROMEs[m.fiches[i].Code] = n
+		}
 	}
 	for i, t := range stageindex.Tracks {
 		out.Tracks[string(t)] = fc.tracks[i]

@@ -41,6 +41,7 @@ type hitExtra struct {
 	published  time.Time
 	location   stageindex.LatLng
 	distance   float64
+	rome       stageindex.ROMERef
 }
 
 // topK moves the k smallest keys, in order, to the front of keys.
@@ -73,6 +74,11 @@ func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.S
 	}
 	if h.Weeks == nil {
 		h.Weeks = []string{}
+	}
+	if r := ix.hot[k.slot].rome; r >= 0 && ix.thes.rome != nil {
+		f := &ix.thes.rome.fiches[r]
+		ex.rome = stageindex.ROMERef{Code: f.Code, Label: f.Label}
+		h.ROME = &ex.rome
 	}
 	if o.PublishedAt != nil {
 		ex.published = o.PublishedAt.UTC().Truncate(time.Second)

@@ -2,6 +2,7 @@ package search
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -346,3 +347,40 @@ const maxQueryFiches = 6
 // queryClassWeight caps what the classifier's reading of a query weighs:
 // a guess from its words, never as sure as a job title it names.
 const queryClassWeight = 0.7
+
+// within returns the fiches within a ROME code (a fiche, a domaine such as
+// D11, a grand domaine such as D), none for an unknown code.
+func (m *romeModel) within(code string) []int {
+	var out []int
+	for i, f := range m.fiches {
+		if strings.HasPrefix(f.Code, code) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// checkROME refuses the codes of a rome filter that name nothing in the
+// tree (the shape was checked by SearchRequest.Validate).
+func (ix *Index) checkROME(codes []string) error {
+	var bad []stageindex.ParamError
+	for _, c := range codes {
+		if ix.thes.rome == nil || len(ix.thes.rome.within(c)) == 0 {
+			bad = append(bad, stageindex.ParamError{Param: "rome", Code: stageindex.CodeInvalidROME,
+				Message: fmt.Sprintf("%q is no fiche, domaine or grand domaine of the ROME", c)})
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &stageindex.Error{Code: stageindex.EINVALID, Message: "some parameters are invalid", Params: bad}
+}
+
+// romeRef is the public name of fiche i, nil for none.
+func (m *romeModel) romeRef(i int16) *stageindex.ROMERef {
+	if m == nil || i < 0 {
+		return nil
+	}
+	f := &m.fiches[i]
+	return &stageindex.ROMERef{Code: f.Code, Label: f.Label}
+}

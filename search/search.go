@@ -28,6 +28,9 @@ func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*sta
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if err := ix.checkROME(req.ROME); err != nil {
+		return nil, err
+	}
 	if req.Now.IsZero() {
 		req.Now = ix.cfg.Now()
 	}
@@ -68,6 +71,7 @@ const (
 	failSector
 	failWeek
 	failDept
+	failROME
 )
 
 // filters is a request's filters compiled for the hot loop.
@@ -86,13 +90,24 @@ type filters struct {
 	radius     float64
 	communes   map[string]bool // radius 0: the commune's INSEE codes
 	scope      map[string]bool // an area: its department codes
+	romes      map[int16]bool  // the ROME fiches asked for (SearchRequest.ROME), nil: any
 	cx, cy, cz float64         // unit vector of center
 	maxChord2  float64         // squared chord of the radius
 }
 
-func compileFilters(req stageindex.SearchRequest) *filters {
+func compileFilters(req stageindex.SearchRequest, m *romeModel) *filters {
 	f := &filters{now: req.Now.Unix(), isPublic: req.IsPublic, accessible: req.Accessible,
 		remote: req.Remote, center: req.Center, radius: req.RadiusKm}
+	if len(req.ROME) > 0 {
+		f.romes = map[int16]bool{}
+		if m != nil {
+			for _, c := range req.ROME {
+				for _, i := range m.within(c) {
+					f.romes[int16(i)] = true
+				}
+			}
+		}
+	}
 	if f.remote == "" {
 		f.remote = stageindex.RemoteExclude
 	}
@@ -227,6 +242,9 @@ func (f *filters) fails(h *hot, doc *doc) (uint8, bool) {
 	}
 	if f.depts != nil && !f.depts[doc.dept] {
 		bits |= failDept
+	}
+	if f.romes != nil && !f.romes[h.rome] {
+		bits |= failROME
 	}
 	return bits, true
 }
