@@ -2,8 +2,8 @@ package search
 
 import (
 	"math"
-	"strings"
 	"math/bits"
+	"strings"
 	"time"
 
 	"github.com/stageindex/stageindex"
