@@ -56,6 +56,8 @@ type matcher struct {
 	// afterLiteral: run only when the literal matcher found something,
 	// which it must then be a subset of (title and phrase matches).
 	afterLiteral bool
+	// gated: its matches must pass fichesGate.
+	gated bool
 }
 
 // phase is a step of matching a query; phases run in order, each only when
@@ -108,14 +110,16 @@ var phases = []phaseSpec{
 			}
 			return allTerms(p.sectorTerms, fieldSector, 1)
 		}},
-		{tier: tierThesaurus, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true) }},
+		{tier: tierThesaurus, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true, false) }},
+		{tier: tierThesaurus, gated: true, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true, true) }},
 		{tier: tierThesaurus, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, true, keep) }},
 	}},
 	// Mixed with close matches, loose associations filled small towns'
 	// first pages with other trades (precision@10 −1.7 points on the
 	// evaluation set); alone, they still answer an everyday word.
 	{phase: phaseLoose, enough: func(tier) bool { return true }, matchers: []matcher{
-		{tier: tierLoose, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false) }},
+		{tier: tierLoose, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false, false) }},
+		{tier: tierLoose, gated: true, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false, true) }},
 		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, keep) }},
 	}},
 	{phase: phaseFuzzy, enough: func(tier) bool { return true }, corrected: true},
@@ -135,6 +139,28 @@ func romeMatches(s *shard, p *textPlan, strong bool, keep func(slot int32, score
 			}
 		}
 	}
+}
+
+// fichesGate keeps a match of tier t when it may answer the query: a
+// query that names a trade by a job title or a synonym (textPlan.gate)
+// wants offers of that trade; a word met in another trade's description
+// ("chantier" in a geothermal drilling offer for "chef de chantier"), or a
+// neighbouring field reached through the thesaurus, is another trade, and
+// pushes the pupil's own few offers down a page of others. Title and
+// phrase matches always count: the pupil's words are the offer's name.
+//
+// The gate spares the hand-written thesaurus' close expansions, which
+// already stay in their field's sectors (textPlan.inSectors).
+func fichesGate(p *textPlan, d *doc) bool {
+	if p.gate == nil {
+		return true
+	}
+	for _, r := range d.romes {
+		if r.fiche >= 0 && p.gate[r.fiche] {
+			return true
+		}
+	}
+	return false
 }
 
 // romeStrongOffer is the least weight an offer's fiche needs for a strong

@@ -31,6 +31,9 @@ type textPlan struct {
 	sectorTerms []string
 	// romes are the ROME fiches q names (Thesaurus.queryFiches).
 	romes []ficheScore
+	// gate, when not nil, holds the fiches q names strongly: a match
+	// weaker than the title's must be an offer of one of them (fichesGate).
+	gate map[int16]bool
 	// sectorMask has bit i set for stageindex.Sectors[i] among the sectors
 	// of the fields q names: an offer reached through a close expansion
 	// must be in one of them, one reached through a loose association in
@@ -84,6 +87,14 @@ func (ix *Index) analyzePlan(q string) *textPlan {
 	p.sectorNamed = ix.sectorKeys[stageindex.Fold(q)]
 	p.sectorTerms = ix.analyze(AnalyzerText, p.sectorNamed)
 	p.romes = ix.thes.queryFiches(q)
+	for _, r := range p.romes {
+		if r.w >= strongWeight {
+			if p.gate == nil {
+				p.gate = map[int16]bool{}
+			}
+			p.gate[r.fiche] = true
+		}
+	}
 	for _, e := range p.expansions {
 		p.expTerms = append(p.expTerms, ix.analyze(AnalyzerText, e.Text))
 	}
@@ -271,6 +282,9 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 			if viaThesaurus(m.tier) && !q.inSectors(ix.hot[slot].sector, m.tier == tierLoose) {
 				return
 			}
+			if m.gated && !fichesGate(q.textPlan, ix.docs[slot]) {
+				return
+			}
 			keep(match{slot, m.tier, float32(score)})
 		})
 		if err != nil {
@@ -392,10 +406,10 @@ func allTerms(terms []string, field string, boost float64) query.Query {
 // with p are not searched: a sector such as "Banque et assurance" or
 // "Agriculture" (vets included) spans several jobs, and measured on the
 // evaluation set, matching it cost more precision than it gave recall.
-func thesaurusQuery(p *textPlan, strong bool) query.Query {
+func thesaurusQuery(p *textPlan, strong, rome bool) query.Query {
 	var qs []query.Query
 	for i, e := range p.expansions {
-		if (e.Weight >= strongWeight) != strong {
+		if (e.Weight >= strongWeight) != strong || e.ROME != rome {
 			continue
 		}
 		qs = append(qs, allTerms(p.expTerms[i], fieldAll, e.Weight))

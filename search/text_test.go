@@ -19,7 +19,7 @@ func TestPlanCacheIsolatesSearches(t *testing.T) {
 	}
 	defer ix.Close()
 	tests := []struct{ name, q string }{
-		{"typo", "veterinere"},
+		{"typo", "veterinnere"},
 		{"typo with spaces", "  boulanjerie "},
 	}
 	for _, tc := range tests {

@@ -16,7 +16,8 @@ import (
 //go:embed thesaurus.txt
 var thesaurusFile []byte
 
-// MaxExpansions caps what Expand returns, strongest first, so that a query
+// MaxExpansions caps what Expand returns from hand-written fields, and
+// apart what it returns from ROME fiches, strongest first, so that a query
 // naming several jobs stays a query of reasonable size.
 const MaxExpansions = 24
 
@@ -48,6 +49,9 @@ type Term struct {
 type Expansion struct {
 	Text   string  // one or more words, to analyze with AnalyzerText
 	Weight float64 // in (0,1]: 1 for a synonym, lower for a loose association
+	// ROME: reached only through ROME fiches (their titles and vocabulary),
+	// not through a hand-written field.
+	ROME bool
 }
 
 // Thesaurus maps what pupils type to the words offers use. It is immutable
@@ -164,6 +168,7 @@ func (t *Thesaurus) Expand(q string) []Expansion {
 	c := collector{seen: map[string]int{}, skip: qwords, norm: t.textKey}
 	for _, e := range matches {
 		f := t.fields[e.field]
+		c.rome = f.rome != 0
 		switch e.kind {
 		case entryField:
 			t.reach(&c, f, 1, true)
@@ -188,10 +193,20 @@ func (t *Thesaurus) Expand(q string) []Expansion {
 		}
 		return 0
 	})
-	if len(out) > MaxExpansions {
-		out = out[:MaxExpansions]
+	// The cap applies to each source apart: ROME's titles, many and
+	// strong, must not crowd out the hand-written field's loose words.
+	kept, hand, rome := out[:0], 0, 0
+	for _, e := range out {
+		n := &hand
+		if e.ROME {
+			n = &rome
+		}
+		if *n < MaxExpansions {
+			*n++
+			kept = append(kept, e)
+		}
 	}
-	return out
+	return kept
 }
 
 // reach adds field f's name and vocabulary at weight w, its jobs when the
@@ -272,9 +287,11 @@ func (t *Thesaurus) match(q string) ([]entry, map[string]bool) {
 		n := min(t.maxWords, len(words)-i)
 		for ; n > 0; n-- {
 			k := strings.Join(words[i:i+n], " ")
+			// An ignore entry only keeps its own field away: the phrase may
+			// still be another field's job or offer word.
 			es, ok := t.keys[k]
-			if !ok {
-				es, ok = t.offers[k]
+			if os, ook := t.offers[k]; ook {
+				es, ok = append(slices.Clip(es), os...), true
 			}
 			if ok {
 				qwords[k] = true
@@ -314,6 +331,7 @@ func (t *Thesaurus) textKey(s string) string {
 
 // collector gathers expansions once per key, keeping the highest weight.
 type collector struct {
+	rome bool // the entry being reached is a ROME fiche's
 	out  []Expansion
 	seen map[string]int
 	skip map[string]bool
@@ -328,8 +346,9 @@ func (c *collector) add(text string, w float64) {
 	}
 	if i, ok := c.seen[k]; ok {
 		c.out[i].Weight = max(c.out[i].Weight, w)
+		c.out[i].ROME = c.out[i].ROME && c.rome
 		return
 	}
 	c.seen[k] = len(c.out)
-	c.out = append(c.out, Expansion{Text: text, Weight: w})
+	c.out = append(c.out, Expansion{Text: text, Weight: w, ROME: c.rome})
 }
