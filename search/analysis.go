@@ -46,7 +46,10 @@ const (
 const frArticles = "l d j m n s t c qu jusqu lorsqu puisqu quoiqu"
 
 // textStopWords are dropped by AnalyzerText, written folded because they are
-// removed after accent folding. Deliberately absent: "mais" (maïs folds to
+// removed after accent folding: French grammar words, the words of every
+// offer (stage, découverte), and a pupil's filler words ("je veux un métier
+// dans le domaine de…, svp"), so that a whole phrase is read by its words of
+// substance. Deliberately absent: "mais" (maïs folds to
 // it), "son" (prise de son), "car" (a coach), "or" (gold), "ete", "etre" (bien-être).
 const textStopWords = `
 a ai as au aux avec avez avons c ca ce ceci cela ces cet cette chez comme
@@ -58,6 +61,8 @@ une vers vos votre vous y
 stage stages stagiaire stagiaires decouverte decouvertes decouvrir metier
 metiers eleve eleves semaine semaines troisieme troisiemes 3e 3eme 3em
 observation
+veux voudrais voudrait veut aimerais aimerait souhaite souhaiterais
+cherche cherches svp stp plait merci bonjour genre truc trucs domaine
 `
 
 func init() {

@@ -13,7 +13,7 @@ import (
 // MappingVersion changes whenever newMapping or the analysis changes, so that
 // an index built by an older binary is rebuilt rather than searched with
 // mismatched analysis.
-const MappingVersion = 4
+const MappingVersion = 5
 
 // Field names of the Bleve documents.
 const (

@@ -174,7 +174,7 @@ const romeScale = 1.0
 // distanceDamping is the distance, in km, at which a text score is halved
 // when ranking the hits of one tier around a place: within a tier, a strong
 // text match a little farther away beats a weak one next door.
-const distanceDamping = 10
+const distanceDamping = 5
 
 // damp weighs a text score by the distance of its offer, in km.
 func damp(score float32, km float64) float32 { return score / float32(1+km/distanceDamping) }

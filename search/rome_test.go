@@ -2,8 +2,11 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stageindex/stageindex"
 )
@@ -55,4 +58,53 @@ func asErr(err error, target **stageindex.Error) bool {
 		*target = e
 	}
 	return ok
+}
+
+// TestSuggestNoPlaceNames: a word the offers' titles write as a name (a
+// town) is not suggested; the trade is.
+func TestSuggestNoPlaceNames(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var offers []stageindex.Offer
+	for i, town := range []string{"Boult-sur-Suippe", "Boult-aux-Bois", "Boulogne-sur-Mer"} {
+		offers = append(offers, offer(fmt.Sprint("o", i), "Boulangerie de "+town, "Pain."))
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range ix.Suggest("boul", 10) {
+		got = append(got, strings.ToLower(s.Text))
+	}
+	for _, bad := range []string{"boult-sur-suippe", "boult-aux-bois", "boulogne-sur-mer"} {
+		if slices.Contains(got, bad) {
+			t.Errorf("Suggest(boul) offers the town %q: %v", bad, got)
+		}
+	}
+	if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "boulang") }) {
+		t.Errorf("Suggest(boul) offers no trade: %v", got)
+	}
+}
+
+// TestNearerFirstWithinATier: around a place, a much nearer offer of the
+// same tier comes first even when a farther one's text scores more. The
+// scores are those of "banquier" around 22000 at 30 km on the benchmark
+// corpus, where a bank 1.6 km away came third, behind banks 10 and 16 km
+// away (issue 11).
+func TestNearerFirstWithinATier(t *testing.T) {
+	near, mid, far := damp(0.38, 1.56), damp(0.77, 10.18), damp(0.98, 15.75)
+	if !(near > mid && mid > far) {
+		t.Errorf("damped scores near %.3f, mid %.3f, far %.3f: want them in that order", near, mid, far)
+	}
+}
+
+func scores(hits []stageindex.Hit) []float64 {
+	var out []float64
+	for _, h := range hits {
+		out = append(out, h.Score)
+	}
+	return out
 }

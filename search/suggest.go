@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/stageindex/stageindex"
 )
@@ -25,29 +26,42 @@ type vocab struct {
 type vocabWord struct {
 	text  string
 	count int
+	// proper counts the titles where the word is capitalised but does not
+	// start the title: a name (a town, an employer), not a word to suggest.
+	proper int
 }
 
 func newVocab() *vocab {
 	return &vocab{words: map[string]*vocabWord{}, byLen: map[int]map[string]struct{}{}}
 }
 
+// titleWord is a distinct word of a title worth suggesting; proper when
+// it is capitalised inside the title (Boult-sur-Suippe, Carrefour).
+type titleWord struct {
+	text   string
+	proper bool
+}
+
 // titleWords returns the distinct words of a title worth suggesting.
-func titleWords(title string) []string {
-	var out []string
+func titleWords(title string) []titleWord {
+	var out []titleWord
 	seen := map[string]bool{}
-	for _, w := range strings.FieldsFunc(title, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+	for i, w := range strings.FieldsFunc(title, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
 		w = strings.Trim(w, "-")
 		if len([]rune(w)) < 4 || seen[w] {
 			continue
 		}
 		seen[w] = true
-		out = append(out, w)
+		r, _ := utf8.DecodeRuneInString(w)
+		upper := strings.ToUpper(w) == w // an acronym or a title in capitals says nothing
+		out = append(out, titleWord{w, i > 0 && unicode.IsUpper(r) && !upper})
 	}
 	return out
 }
 
 func (v *vocab) add(title string, delta int) {
-	for _, w := range titleWords(title) {
+	for _, tw := range titleWords(title) {
+		w := tw.text
 		k := stageindex.Fold(w)
 		vw, ok := v.words[k]
 		if !ok {
@@ -64,6 +78,9 @@ func (v *vocab) add(title string, delta int) {
 			}
 		}
 		vw.count += delta
+		if tw.proper {
+			vw.proper += delta
+		}
 		if vw.count <= 0 {
 			delete(v.words, k)
 			delete(v.byLen[len(k)], k)
@@ -127,7 +144,9 @@ func (ix *Index) suggest(key string, limit int, v *vocab) []stageindex.Suggestio
 		add(stageindex.Suggestion{Text: t.Text, Kind: t.Kind, Field: t.Field, Count: n}, bonus+float64(t.Popularity)/100)
 	}
 	for k, w := range v.words {
-		if strings.HasPrefix(k, key) {
+		// A word offers mostly write as a name (a town, an employer) is no
+		// trade to suggest: "boul" is boulanger, not Boult-sur-Suippe.
+		if strings.HasPrefix(k, key) && 2*w.proper <= w.count {
 			add(stageindex.Suggestion{Text: w.text, Kind: KindWord, Count: w.count}, 0)
 		}
 	}
