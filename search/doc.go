@@ -53,6 +53,37 @@ const (
 func (h *hot) has(f uint8) bool { return h.flags&f != 0 }
 
 func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool), thes *Thesaurus) *doc {
+	d := baseDoc(o)
+	if communeOf != nil && o.Zipcode != "" {
+		d.insee, _ = communeOf(o.Zipcode, o.City)
+	}
+	d.classify(thes)
+	return d
+}
+
+// classify sets d's ROME fiches from its words (nothing without a ROME
+// model).
+func (d *doc) classify(thes *Thesaurus) {
+	if thes == nil || thes.rome == nil {
+		return
+	}
+	o := d.offer
+	w := thes.rome.words
+	terms := w.terms(titleForIndex(o.Title, o.Sector, o.EmployerName), make([]string, 0, 128))
+	nt := len(terms)
+	terms = w.terms(o.EmployerName, terms)
+	ne := len(terms)
+	terms = w.terms(descriptionHead(o.Description), terms)
+	d.setROMEs(thes.rome.classify(terms[:nt], terms[nt:ne], terms[ne:], d.hot.sector))
+}
+
+func (d *doc) setROMEs(r [3]ficheScore) {
+	d.romes = r
+	d.hot.rome = r[0].fiche
+}
+
+// baseDoc is an offer's doc without its commune and ROME fiches.
+func baseDoc(o *stageindex.Offer) *doc {
 	d := &doc{offer: o, dept: o.Department, shard: shardKey(o)}
 	h := &d.hot
 	h.sector, h.published, h.flags, h.rome = -1, math.MaxInt64, flagLive, -1
@@ -104,14 +135,6 @@ func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)
 	}
 	if o.PublishedAt != nil {
 		h.published = o.PublishedAt.Unix()
-	}
-	if communeOf != nil && o.Zipcode != "" {
-		d.insee, _ = communeOf(o.Zipcode, o.City)
-	}
-	if thes != nil && thes.rome != nil {
-		d.romes = thes.rome.classify(thes.analyze(titleForIndex(o.Title, o.Sector, o.EmployerName)),
-			thes.analyze(o.EmployerName), thes.analyze(descriptionHead(o.Description)), h.sector)
-		h.rome = d.romes[0].fiche
 	}
 	return d
 }

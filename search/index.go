@@ -103,7 +103,7 @@ func New(cfg Config) (*Index, error) {
 		return nil, err
 	}
 	if cfg.Dir != "" {
-		if err := createDir(cfg.Dir); err != nil {
+		if err := createDir(cfg.Dir, ix.romeModel()); err != nil {
 			return nil, err
 		}
 	}
@@ -312,7 +312,7 @@ func (ix *Index) journal(upserts []stageindex.Offer, deletes []string, newKeys [
 		}
 		ix.shards[key] = sh
 	}
-	return writeMeta(ix.cfg.Dir, slices.Collect(maps.Keys(ix.shards)))
+	return writeMeta(ix.cfg.Dir, slices.Collect(maps.Keys(ix.shards)), ix.romeModel())
 }
 
 // newDocs prepares the docs of upserts, on every core for a bulk load:

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,7 +12,7 @@ import (
 // MappingVersion changes whenever newMapping or the analysis changes, so that
 // an index built by an older binary is rebuilt rather than searched with
 // mismatched analysis.
-const MappingVersion = 5
+const MappingVersion = 6
 
 // Field names of the Bleve documents.
 const (
@@ -33,8 +32,9 @@ const (
 // unstemmed so that "Le Gall" matches as typed. Nothing is stored: the search
 // core keeps offers in memory and computes highlights itself.
 //
-// An index on disk also stores each offer, as JSON in fieldSource, so that
-// reopening it restores the in-memory offers without PostgreSQL.
+// An index on disk also stores each offer, in the binary form of
+// encodeDoc in fieldSource, so that reopening it restores the in-memory
+// offers without PostgreSQL.
 func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 	m := mapping.NewIndexMapping()
 	if err := RegisterAnalysis(m); err != nil {
@@ -85,8 +85,7 @@ func bleveDoc(d *doc, stored bool) map[string]any {
 		fieldSector:        o.Sector,
 	}
 	if stored {
-		src, _ := json.Marshal(o) // an Offer always marshals
-		m[fieldSource] = string(src)
+		m[fieldSource] = string(encodeDoc(d))
 	}
 	return m
 }

@@ -13,8 +13,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
-
-	"github.com/stageindex/stageindex"
 )
 
 // ErrIncompatible is wrapped by Open's error when the directory holds no
@@ -42,6 +40,9 @@ type meta struct {
 	MappingVersion int      `json:"mapping_version"`
 	Format         int      `json:"format"`
 	Shards         []string `json:"shards"` // every shard directory that must exist
+	// ROMEModel fingerprints the classifier the stored fiches come from:
+	// another one means classifying every offer again on open.
+	ROMEModel string `json:"rome_model,omitempty"`
 }
 
 type journal struct {
@@ -50,23 +51,23 @@ type journal struct {
 
 func shardPath(dir, key string) string { return filepath.Join(dir, "shards", key) }
 
-func createDir(dir string) error {
+func createDir(dir, romeModel string) error {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("search: create %s: directory not empty", dir)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "shards"), 0o755); err != nil {
 		return fmt.Errorf("search: create: %w", err)
 	}
-	return writeMeta(dir, nil)
+	return writeMeta(dir, nil, romeModel)
 }
 
-// writeMeta records the shards of dir.
-func writeMeta(dir string, shards []string) error {
+// writeMeta records the shards of dir and the classifier of its offers.
+func writeMeta(dir string, shards []string, romeModel string) error {
 	shards = slices.Sorted(slices.Values(shards))
 	if shards == nil {
 		shards = []string{}
 	}
-	b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: formatVersion, Shards: shards})
+	b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: formatVersion, Shards: shards, ROMEModel: romeModel})
 	if err := writeFileAtomic(filepath.Join(dir, metaFile), b); err != nil {
 		return fmt.Errorf("search: write meta: %w", err)
 	}
@@ -203,7 +204,7 @@ func Open(cfg Config) (*Index, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			s, docs, err := ix.openShard(key)
+			s, docs, err := ix.openShard(key, m.ROMEModel == ix.romeModel())
 			results[i] = loaded{s, docs, err}
 		}()
 	}
@@ -267,8 +268,8 @@ func Open(cfg Config) (*Index, error) {
 			}
 		}
 	}
-	if len(keys) != len(m.Shards) {
-		if err := writeMeta(cfg.Dir, keys); err != nil {
+	if len(keys) != len(m.Shards) || m.ROMEModel != ix.romeModel() {
+		if err := writeMeta(cfg.Dir, keys, ix.romeModel()); err != nil {
 			return nil, err
 		}
 	}
@@ -286,7 +287,7 @@ func (ix *Index) Pending() []string {
 
 // openShard opens one shard and decodes the offers stored in it. Bleve may
 // panic on a damaged segment file: that is an unusable directory too.
-func (ix *Index) openShard(key string) (s *shard, docs []*doc, err error) {
+func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s, docs, err = nil, nil, fmt.Errorf("shard %s: %v", key, r)
@@ -313,12 +314,18 @@ func (ix *Index) openShard(key string) (s *shard, docs []*doc, err error) {
 	docs = make([]*doc, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		src, _ := h.Fields[fieldSource].(string)
-		var o stageindex.Offer
-		if err := json.Unmarshal([]byte(src), &o); err != nil || o.ID != h.ID {
+		o, insee, romes, err := decodeDoc([]byte(src))
+		if err != nil || o.ID != h.ID {
 			t.Close()
 			return nil, nil, fmt.Errorf("shard %s: offer %s: stored copy unreadable", key, h.ID)
 		}
-		d := newDoc(&o, ix.cfg.CommuneOf, ix.thes)
+		d := baseDoc(&o)
+		d.insee = insee
+		if sameModel {
+			d.setROMEs(romes)
+		} else {
+			d.classify(ix.thes)
+		}
 		if d.shard != key {
 			t.Close()
 			return nil, nil, fmt.Errorf("shard %s: offer %s belongs to shard %s", key, h.ID, d.shard)

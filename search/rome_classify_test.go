@@ -62,7 +62,8 @@ func TestClassifyDevelopmentTexts(t *testing.T) {
 			}
 		}
 		start := time.Now()
-		ti, em, de := thes.analyze(titleForIndex(x.Title, x.Sector, x.Employer)), thes.analyze(x.Employer), thes.analyze(x.Description)
+		w := thes.rome.words
+		ti, em, de := w.terms(titleForIndex(x.Title, x.Sector, x.Employer), nil), w.terms(x.Employer, nil), w.terms(descriptionHead(x.Description), nil)
 		start = time.Now()
 		got := thes.rome.classify(ti, em, de, sector)
 		took += time.Since(start)

@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"math"
 	"slices"
@@ -29,7 +30,11 @@ type romeModel struct {
 	// sectors[i] has bit s set for stageindex.Sectors[s] in fiche i's
 	// sectors.
 	sectors []uint64
-	scratch sync.Pool // of *classScratch
+	scratch sync.Pool     // of *classScratch
+	words   *termAnalyzer // what classification reads texts with
+	// fingerprint identifies the classifier's evidence (its phrases and
+	// weights), for indexes on disk that store its results.
+	fingerprint string
 }
 
 type gramWeight struct {
@@ -54,14 +59,14 @@ const (
 // job title of ROME may repeat a hand-written job (boulanger), which then
 // reaches both fields.
 func (t *Thesaurus) addROME(tree *rome.Tree, vocab []rome.VocabEntry) {
-	m := &romeModel{fiches: tree.Fiches(), byCode: map[string]int{}, grams: map[string]int32{}}
+	m := &romeModel{fiches: tree.Fiches(), byCode: map[string]int{}, grams: map[string]int32{}, words: newTermAnalyzer()}
 	type evidence struct {
 		terms []string
 		w     float64
 	}
 	perFiche := make([][]evidence, len(m.fiches))
 	add := func(i int, text string, w float64) {
-		if terms := t.analyze(text); len(terms) > 0 {
+		if terms := m.words.terms(text, nil); len(terms) > 0 {
 			perFiche[i] = append(perFiche[i], evidence{terms, w})
 		}
 	}
@@ -148,6 +153,7 @@ func (t *Thesaurus) addROME(tree *rome.Tree, vocab []rome.VocabEntry) {
 	}
 	n := float64(len(m.fiches))
 	keys := slices.Sorted(maps.Keys(best))
+	h := fnv.New64a()
 	for _, k := range keys {
 		fs := best[k]
 		idf := math.Log(1 + n/float64(len(fs)))
@@ -158,7 +164,14 @@ func (t *Thesaurus) addROME(tree *rome.Tree, vocab []rome.VocabEntry) {
 		slices.SortFunc(gw, func(a, b gramWeight) int { return a.fiche - b.fiche })
 		m.grams[k] = int32(len(m.gramFiches))
 		m.gramFiches = append(m.gramFiches, gw)
+		h.Write([]byte(k))
+		for _, g := range gw {
+			fmt.Fprintf(h, " %d:%.6g", g.fiche, g.w)
+		}
+		h.Write([]byte{'\n'})
 	}
+	fmt.Fprintf(h, "%v %v %v %v %v %v %v", classifyMin, classifyRatio, classifyTitle, classifyEmployer, classifyDescription, maxDescriptionTerms, classifyDescriptionBytes)
+	m.fingerprint = fmt.Sprintf("%x", h.Sum64())
 	t.rome = m
 }
 
@@ -322,7 +335,7 @@ func (t *Thesaurus) queryFiches(q string) []ficheScore {
 		byFiche[i] = max(byFiche[i], w)
 	}
 	if len(byFiche) == 0 {
-		for _, fs := range t.rome.classify(t.analyze(q), nil, nil, -1) {
+		for _, fs := range t.rome.classify(t.rome.words.terms(q, nil), nil, nil, -1) {
 			if fs.fiche >= 0 {
 				byFiche[fs.fiche] = fs.w * queryClassWeight
 			}
@@ -383,4 +396,13 @@ func (m *romeModel) romeRef(i int16) *stageindex.ROMERef {
 	}
 	f := &m.fiches[i]
 	return &stageindex.ROMERef{Code: f.Code, Label: f.Label}
+}
+
+// romeModel fingerprints the ROME classifier of ix's thesaurus ("" without
+// one): an index on disk records it with the fiches it stored.
+func (ix *Index) romeModel() string {
+	if ix.thes == nil || ix.thes.rome == nil {
+		return ""
+	}
+	return ix.thes.rome.fingerprint
 }
