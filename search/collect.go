@@ -81,14 +81,24 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 	var seen map[int32]bool // slots of the earlier phases, once a later one runs
 	gate := slowGate{slots: ix.slow}
 	defer gate.release()
-	for _, spec := range phases {
-		if spec.corrected {
-			// The correction scans the vocabulary: a costly step, gated.
+	order := phases
+	for i := 0; i < len(order); i++ {
+		spec := order[i]
+		if spec.corrected || i == 1 && !q.tried {
+			// The correction scans the vocabulary: a costly step, gated. It
+			// runs once the close phase has failed: a word nothing knows
+			// ("chantié" in "chef de chantié") is a typo, and its
+			// correction comes before the loose associations of the other
+			// words (a cook's "chef").
 			if err := gate.acquire(ctx); err != nil {
 				return nil, err
 			}
 			if err := ix.correctTypos(ctx, q); err != nil {
 				return nil, err
+			}
+			if !spec.corrected && q.corrected != nil {
+				order = []phaseSpec{phases[phaseClose], phases[phaseFuzzy], phases[phaseLoose]}
+				spec = order[i]
 			}
 		}
 		if len(all) > 0 {

@@ -111,11 +111,22 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 	return strings.Join(words, " "), nil
 }
 
-// soundsLike returns the thesaurus word that sounds like w (phoneticKey),
-// the closest in spelling when several do; "" when none.
+// soundsLike returns the word that sounds like w (phoneticKey), the
+// closest in spelling when several do: a hand-written thesaurus word
+// first, then one of ROME's titles and vocabulary; "" when none.
 func (ix *Index) soundsLike(w string) string {
+	cw := ix.thes.words()
+	k := phoneticKey(w)
+	if s := closestOf(w, cw.handSounds[k]); s != "" {
+		return s
+	}
+	return closestOf(w, cw.romeSounds[k])
+}
+
+// closestOf returns the word of vs closest to w in spelling, "" for none.
+func closestOf(w string, vs []string) string {
 	best, bestD := "", 0
-	for _, v := range ix.thes.words().handSounds[phoneticKey(w)] {
+	for _, v := range vs {
 		d := stageindex.EditDistance(w, v, len(w)+len(v))
 		if best == "" || d < bestD || (d == bestD && v < best) {
 			best, bestD = v, d
@@ -134,12 +145,13 @@ type correctionWords struct {
 	handSounds map[string][]string
 	rome       map[string]struct{}
 	romeByLen  [][]string
+	romeSounds map[string][]string
 }
 
 // words returns the thesaurus' correction words, built on first use.
 func (t *Thesaurus) words() *correctionWords {
 	t.wordsOnce.Do(func() {
-		c := &correctionWords{hand: map[string]struct{}{}, handSounds: map[string][]string{}, rome: map[string]struct{}{}}
+		c := &correctionWords{hand: map[string]struct{}{}, handSounds: map[string][]string{}, rome: map[string]struct{}{}, romeSounds: map[string][]string{}}
 		addLen := func(byLen *[][]string, w string) {
 			for len(*byLen) <= len(w) {
 				*byLen = append(*byLen, nil)
@@ -166,6 +178,8 @@ func (t *Thesaurus) words() *correctionWords {
 					} else if _, ok := c.rome[w]; !ok {
 						c.rome[w] = struct{}{}
 						addLen(&c.romeByLen, w)
+						k := phoneticKey(w)
+						c.romeSounds[k] = append(c.romeSounds[k], w)
 					}
 				}
 			}
