@@ -108,3 +108,30 @@ func scores(hits []stageindex.Hit) []float64 {
 	}
 	return out
 }
+
+// TestKnownWordIsNeverCorrected: "argent" with no bank within the radius is
+// not corrected into "agent": the radius widens to a bank instead.
+func TestKnownWordIsNeverCorrected(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	offers := []stageindex.Offer{
+		offer("agent", "Agent territorial en mairie", "Accueil du public.", sector("Administration publique")),
+		offer("bank", "Agence bancaire", "Conseil aux clients, épargne.", sector("Banque et assurance"), at(lamballe, "22400", "Lamballe-Armor", "22")),
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "argent", Center: &stBrieuc, RadiusKm: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 0 {
+		t.Fatalf("argent around Saint-Brieuc found %v: a known word was corrected", ids(res.Hits))
+	}
+	if res.Relaxed == nil || !slices.Equal(res.Relaxed.Widened, []string{"radius"}) || len(res.Relaxed.Hits) == 0 || res.Relaxed.Hits[0].ID != "bank" {
+		t.Fatalf("relaxed %+v, want the bank by widening the radius", res.Relaxed)
+	}
+}
