@@ -3,12 +3,15 @@ package stageindex
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // FieldError is one problem with one field of an offer line.
@@ -48,6 +51,9 @@ var offerFields = map[string]bool{
 // ParseOffer decodes and validates one JSON line of the interchange format.
 // The error is an *OfferError listing every bad field, or a JSON syntax error.
 func ParseOffer(line []byte) (Offer, error) {
+	if oe := checkJSON(line); oe != nil {
+		return Offer{}, oe
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(line, &raw); err != nil {
 		return Offer{}, fmt.Errorf("invalid JSON: %w", err)
@@ -138,6 +144,52 @@ func ParseOffer(line []byte) (Offer, error) {
 		return Offer{}, oe
 	}
 	return o, nil
+}
+
+// checkJSON finds, before encoding/json reads line, what it would let
+// through silently: invalid UTF-8 (replaced by U+FFFD) and a key given
+// twice (the last one kept). jsontext (go-json-experiment, encoding/json
+// v2's syntax layer) rejects both by default and says where. Other syntax
+// errors are left to json.Unmarshal's message.
+func checkJSON(line []byte) *OfferError {
+	if jsontext.Value(line).IsValid() {
+		return nil
+	}
+	err := jsontext.NewDecoder(bytes.NewReader(line)).SkipValue()
+	var se *jsontext.SyntacticError
+	if !errors.As(err, &se) {
+		return nil
+	}
+	field := "json"
+	for tok := range se.JSONPointer.Tokens() {
+		field = tok // the top-level key the problem lies under
+		break
+	}
+	oe := &OfferError{}
+	switch {
+	case errors.Is(se.Err, jsontext.ErrDuplicateName) && se.JSONPointer.Parent() == "":
+		oe.add(field, "is given twice")
+	case errors.Is(se.Err, jsontext.ErrDuplicateName):
+		oe.add(field, "has the key %q twice", se.JSONPointer.LastToken())
+	case !utf8.Valid(line):
+		oe.add(field, "must be valid UTF-8 (byte %d of the line is not)", invalidUTF8At(line)+1)
+	default:
+		return nil
+	}
+	return oe
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not valid
+// UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // Validate appends to oe every constraint o breaks and normalises what can

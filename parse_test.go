@@ -62,6 +62,12 @@ func TestParseOfferRejects(t *testing.T) {
 		{"relative url", `"https://example.org/a"`, `"/a"`, "url"},
 		{"bad date", `"2026-09-01T10:00:00+02:00"`, `"01/09/2026"`, "published_at"},
 		{"misspelt field", `"zipcode"`, `"zip_code"`, "zip_code"},
+		// encoding/json would keep the last title and say nothing.
+		{"key twice", `"title":"Boulangerie",`, `"title":"Boulangerie","title":"Autre",`, "title"},
+		{"key twice in an extension", `"x_metier":"boulangerie"`, `"x_metier":{"a":1,"a":2}`, "x_metier"},
+		// encoding/json would read U+FFFD in its place.
+		{"invalid UTF-8 in a value", `"title":"Boulangerie"`, "\"title\":\"Boul\xe9ngerie\"", "title"},
+		{"invalid UTF-8 in an extension", `"x_metier":"boulangerie"`, "\"x_metier\":\"\xff\"", "x_metier"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,7 +2,9 @@ package api
 
 import (
 	"errors"
+	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,8 +45,10 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 }
 
 func (s *Server) getOffer(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if !utf8.ValidString(id) || len(id) > 200 {
+	// The router matches the raw path, so that an id with an escaped
+	// slash (%2F) stays one segment; the id is its decoded text.
+	id, err := url.PathUnescape(c.Params("id"))
+	if err != nil || !utf8.ValidString(id) || len(id) > 200 {
 		return &stageindex.Error{Code: stageindex.EINVALID, Message: "invalid id",
 			Params: []stageindex.ParamError{{Param: "id", Code: stageindex.CodeInvalidID, Message: "must be a valid offer id"}}}
 	}
@@ -53,7 +57,9 @@ func (s *Server) getOffer(c *fiber.Ctx) error {
 	}
 	gen := s.opts.Searcher.Generation()
 	o, ok := s.opts.Searcher.GetIn(id, allowed(c))
-	if !ok {
+	// An offer published later is indexed already (it appears on time
+	// without a write) but does not exist yet for anyone.
+	if !ok || o.PublishedAt != nil && o.PublishedAt.After(time.Now()) {
 		return stageindex.Errorf(stageindex.ENOTFOUND, "no offer has this id")
 	}
 	if err := c.JSON(o); err != nil {
@@ -127,11 +133,17 @@ func (s *Server) stats(c *fiber.Ctx) error {
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {
-	body := fiber.Map{"ready": s.opts.Searcher.Ready()}
+	ready := s.opts.Searcher.Ready()
+	body := fiber.Map{}
 	if s.opts.Status != nil {
-		body["sync"] = s.opts.Status()
+		st := s.opts.Status()
+		// A reopened index serves stale offers until its first poll: a
+		// load balancer should wait for it (the searches are answered).
+		ready = ready && !st.CatchingUp
+		body["sync"] = st
 	}
-	if !s.opts.Searcher.Ready() {
+	body["ready"] = ready
+	if !ready {
 		c.Status(fiber.StatusServiceUnavailable)
 	}
 	return c.JSON(body)

@@ -235,6 +235,11 @@ var problemTexts = map[stageindex.ErrorCode][2][2]string{
 	stageindex.EUNAVAILABLE:  {{"Pas encore prêt", "Le service démarre : réessayez dans quelques secondes."}, {"Not ready", "The service is starting: retry in a few seconds."}},
 	stageindex.EUNAUTHORIZED: {{"Clé partenaire invalide", "La clé partenaire n'est pas valide : voir errors."}, {"Invalid partner key", "The partner key is not valid: see errors."}},
 	stageindex.ELIMITED:      {{"Trop de requêtes", "Trop de requêtes : attendez le délai de Retry-After."}, {"Too many requests", "Too many requests: wait for Retry-After."}},
+	eMethodNotAllowed:        {{"Méthode non permise", "Cette adresse ne se lit qu'avec GET : voir l'en-tête Allow."}, {"Method not allowed", "This address is only read with GET: see the Allow header."}},
+	eTimeout:                 {{"Requête trop lente", "La requête n'est pas arrivée à temps."}, {"Request timeout", "The request did not arrive in time."}},
+	eTooLarge:                {{"Requête trop grande", "Le corps de la requête est trop grand."}, {"Request too large", "The request body is too large."}},
+	eHeaderTooLarge:          {{"En-têtes trop grands", "Les en-têtes de la requête sont trop grands."}, {"Request header too large", "The request's headers are too large."}},
+	eMalformed:               {{"Requête mal formée", "La requête HTTP est mal formée."}, {"Malformed request", "The HTTP request is malformed."}},
 	stageindex.EINTERNAL:     {{"Erreur interne", "Une erreur interne est survenue."}, {"Internal error", "An internal error occurred."}},
 }
 

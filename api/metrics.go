@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,6 +26,9 @@ type metrics struct {
 	sum       float64
 	n         int64
 	access    accessMetrics // limits and keys, metrics_keys.go
+	// idleClosed counts connections closed unanswered after sending
+	// nothing within the read timeout.
+	idleClosed atomic.Int64
 }
 
 // durationBuckets are the upper bounds, in seconds, of request durations.
@@ -137,6 +141,8 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 	}
 	m.mu.Unlock()
 	m.access.write(&b)
+	fmt.Fprintf(&b, "# HELP stageindex_http_idle_closed_total Connections closed unanswered for sending nothing within the read timeout.\n# TYPE stageindex_http_idle_closed_total counter\nstageindex_http_idle_closed_total %d\n", m.idleClosed.Load())
+	fmt.Fprintf(&b, "# HELP stageindex_log_lines_dropped_total Lines about refused requests not written, past the sampled rate of %d a second.\n# TYPE stageindex_log_lines_dropped_total counter\nstageindex_log_lines_dropped_total %d\n", rejectLogRate, s.rejects.droppedTotal())
 	// The search core's caches, when the Searcher reports them.
 	if cs, ok := s.opts.Searcher.(interface {
 		CacheStats() map[string]stageindex.CacheStat
@@ -163,7 +169,7 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 	if s.opts.Status != nil {
 		st := s.opts.Status()
 		ready := 0
-		if s.opts.Searcher.Ready() {
+		if s.opts.Searcher.Ready() && !st.CatchingUp {
 			ready = 1
 		}
 		connected := 0

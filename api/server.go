@@ -11,6 +11,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,12 @@ type Options struct {
 	Limits Limits
 	// Keys, when set, accepts partner keys (Authorization: Bearer).
 	Keys Keys
+	// DrainTimeout bounds how long a shutdown waits for the requests in
+	// flight (DefaultDrainTimeout when zero).
+	DrainTimeout time.Duration
+	// MetricsApart leaves /metrics out of the public app: MetricsApp
+	// serves it, on a listener of its own.
+	MetricsApart bool
 	// SearchTimeout bounds one search (DefaultSearchTimeout when zero;
 	// negative: none). A search also stops when its client leaves.
 	SearchTimeout time.Duration
@@ -90,13 +97,23 @@ type Status struct {
 	// since start (each version of a row once).
 	InvalidRows int   `json:"invalid_rows"`
 	RowsSkipped int64 `json:"rows_skipped_total"`
+	// CatchingUp is set while an index reopened from disk has not caught
+	// up with a database that answers: /readyz is 503 meanwhile.
+	CatchingUp bool `json:"catching_up,omitempty"`
 }
+
+// DefaultDrainTimeout is how long a shutdown lets requests in flight
+// finish: a search is bounded by its timeout (1 s), an export streams for
+// a few seconds at most at 100k offers.
+const DefaultDrainTimeout = 10 * time.Second
 
 // Server is the HTTP front of stageindex.
 type Server struct {
 	opts    Options
 	app     *fiber.App
 	metrics *metrics
+	// rejects writes the lines of refused requests at a bounded rate.
+	rejects *sampledLog
 	// bufs recycles search response buffers (*[]byte) between requests.
 	bufs sync.Pool
 	// limiter is nil when rate limits are off (Limits.Rate < 0).
@@ -112,10 +129,13 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	opts.Limits = opts.Limits.withDefaults()
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = DefaultDrainTimeout
+	}
 	if opts.SearchTimeout == 0 {
 		opts.SearchTimeout = DefaultSearchTimeout
 	}
-	s := &Server{opts: opts, metrics: newMetrics(), seed: maphash.MakeSeed(),
+	s := &Server{opts: opts, metrics: newMetrics(), seed: maphash.MakeSeed(), rejects: newSampledLog(opts.Logger),
 		exports: make(chan struct{}, opts.Limits.MaxExports)}
 	if opts.Limits.Rate > 0 {
 		s.limiter = newLimiter(opts.Limits)
@@ -140,7 +160,9 @@ func New(opts Options) *Server {
 	// Health and metrics come before the limits: a probe is never refused.
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz)
-	s.app.Get("/metrics", s.serveMetrics)
+	if !opts.MetricsApart {
+		s.app.Get("/metrics", s.serveMetrics)
+	}
 	v1 := s.app.Group("/api/v1", cors, s.authenticate, s.rateLimit)
 	v1.Get("/offers/export", s.exportOffers)
 	v1.Get("/stats/export", s.exportStats)
@@ -153,10 +175,39 @@ func New(opts Options) *Server {
 	if opts.Static != nil {
 		opts.Static(s.app)
 	}
+	s.methodsNotAllowed()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return stageindex.Errorf(stageindex.ENOTFOUND, "nothing at this address")
 	})
+	srv := s.app.Server()
+	// What fasthttp answers and logs by itself: our problems, and lines
+	// without the request's text or the client's address (logs.go).
+	srv.ErrorHandler = s.serverError
+	srv.Logger = fasthttpLogger{newSampledLog(opts.Logger)}
+	srv.SecureErrorLogMessage = true
+	// During a shutdown, answers say Connection: close, so that clients do
+	// not send another request on a connection about to close.
+	srv.CloseOnShutdown = true
+	srv.Handler = s.withMethodCheck(s.app.Handler())
 	return s
+}
+
+// MetricsApp is an app serving /metrics alone, for a listener apart
+// from the public one (Options.MetricsApart).
+func (s *Server) MetricsApp() *fiber.App {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			var fe *fiber.Error
+			if errors.As(err, &fe) {
+				return c.Status(fe.Code).SendString(http.StatusText(fe.Code))
+			}
+			return c.Status(fiber.StatusInternalServerError).SendString("internal error")
+		}})
+	app.Server().Logger = fasthttpLogger{newSampledLog(s.opts.Logger)}
+	app.Server().SecureErrorLogMessage = true
+	app.Get("/metrics", s.serveMetrics)
+	return app
 }
 
 // App exposes the Fiber app, for tests (app.Test) and for Listen.
@@ -173,16 +224,39 @@ func (s *Server) Listen(ctx context.Context, addr string) error {
 
 // Serve serves on ln, already bound (so that a caller can say "listening"
 // only once connections are accepted), until ctx ends, then shuts down
-// gracefully. It closes ln.
+// gracefully: it stops accepting, lets the requests in flight finish
+// (answered with Connection: close) for up to Options.DrainTimeout, and
+// returns nil; requests still running then are cut, and logged. It
+// closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return serveApp(ctx, s.app, readTracking{ln}, s.opts.DrainTimeout, s.opts.Logger)
+}
+
+// ServeMetrics serves MetricsApp on ln like Serve.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	return serveApp(ctx, s.MetricsApp(), ln, s.opts.DrainTimeout, s.opts.Logger)
+}
+
+func serveApp(ctx context.Context, app *fiber.App, ln net.Listener, drain time.Duration, log *slog.Logger) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.app.Listener(ln) }()
+	go func() { errc <- app.Listener(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		return s.app.ShutdownWithTimeout(10 * time.Second)
 	}
+	start := time.Now()
+	err := app.ShutdownWithTimeout(drain)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("shutdown: requests still running after the drain time are cut",
+			"connections", app.Server().GetOpenConnectionsCount(), "drain_seconds", drain.Seconds())
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("api: shutdown: %w", err)
+	}
+	log.Info("requests drained", "seconds", time.Since(start).Seconds())
+	return nil
 }
 
 func cors(c *fiber.Ctx) error {
@@ -202,7 +276,8 @@ func (s *Server) recoverAndMeasure(c *fiber.Ctx) (err error) {
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
-			s.opts.Logger.Error("panic serving request", "path", c.Path(), "panic", r)
+			s.opts.Logger.Error("panic serving request", "method", knownMethod(c.Method()), "route", routeOf(c),
+				"panic", redact(c, fmt.Sprint(r)))
 			err = s.problem(c, stageindex.Errorf(stageindex.EINTERNAL, "internal error"))
 		}
 		route := "other"
@@ -220,14 +295,9 @@ func (s *Server) recoverAndMeasure(c *fiber.Ctx) (err error) {
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		code := stageindex.EINTERNAL
-		switch {
-		case fe.Code == fiber.StatusNotFound:
-			code = stageindex.ENOTFOUND
-		case fe.Code < 500:
-			code = stageindex.EINVALID
-		}
-		err = &stageindex.Error{Code: code, Message: fe.Message}
+		// Fiber's own errors: only their status is kept, never their
+		// message (it may quote the request).
+		err = statusError(fe.Code)
 	}
 	return s.problem(c, err)
 }
@@ -245,7 +315,7 @@ func (s *Server) problem(c *fiber.Ctx, err error) error {
 	}
 	status := fiber.StatusInternalServerError
 	switch e.Code {
-	case stageindex.EINVALID:
+	case stageindex.EINVALID, eMalformed:
 		status = fiber.StatusBadRequest
 	case stageindex.ENOTFOUND:
 		status = fiber.StatusNotFound
@@ -257,6 +327,17 @@ func (s *Server) problem(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="stageindex", error="invalid_token"`)
 	case stageindex.ELIMITED:
 		status = fiber.StatusTooManyRequests
+	case eMethodNotAllowed:
+		status = fiber.StatusMethodNotAllowed
+		if len(c.Response().Header.Peek(fiber.HeaderAllow)) == 0 {
+			c.Set(fiber.HeaderAllow, allowGet)
+		}
+	case eTimeout:
+		status = fiber.StatusRequestTimeout
+	case eTooLarge:
+		status = fiber.StatusRequestEntityTooLarge
+	case eHeaderTooLarge:
+		status = fiber.StatusRequestHeaderFieldsTooLarge
 	}
 	l := langOf(c)
 	title, detail := problemText(e, l)
@@ -267,12 +348,12 @@ func (s *Server) problem(c *fiber.Ctx, err error) error {
 	c.Response().Header.Del(fiber.HeaderETag)
 	switch {
 	case status >= 500:
-		s.opts.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		s.logFailed(c, err)
 	case e.Code == stageindex.ELIMITED:
 		// Counted in /metrics, not logged one by one: an abusive client
 		// would flood the logs.
 	default:
-		s.opts.Logger.Info("request rejected", "method", c.Method(), "path", c.Path(), "status", status, "err", e.Error())
+		s.logRejected(c, status, e)
 	}
 	body := fiber.Map{
 		"type":   "https://stageindex.fr/problems/" + strings.ReplaceAll(string(e.Code), "_", "-"),

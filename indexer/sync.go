@@ -173,7 +173,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 		}
 		delay := s.cfg.PollInterval
 		if l.ix != nil {
-			if err := s.poll(ctx, &l); err != nil {
+			err := s.poll(ctx, &l)
+			s.caughtUp()
+			if err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}

@@ -40,6 +40,9 @@ func (s *Syncer) start(ctx context.Context, l *loop, wg *sync.WaitGroup) error {
 			l.ix, l.gen, l.cursor, l.metaAt = ix, gen, m.Cursor, time.Now()
 			l.identity, l.lastOK = m.Identity, m.WrittenAt
 			l.unverified = m.unverified
+			if !m.unverified {
+				s.setCatchingUp()
+			}
 			s.setReady(l.cursor)
 			s.log.Info("index reopened", "dir", gen, "offers", ix.Len(), "xmin", m.Cursor.XMin,
 				"seconds", time.Since(s.st.started).Seconds())
@@ -134,7 +137,7 @@ func (s *Syncer) unload(l *loop) {
 		s.log.Warn("sync: closing the index", "err", err)
 	}
 	s.mu.Lock()
-	s.st.ready = false
+	s.st.ready, s.st.catchingUp = false, false
 	s.mu.Unlock()
 	*l = loop{building: l.building}
 	s.Rebuild()

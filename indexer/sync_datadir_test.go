@@ -226,3 +226,45 @@ func TestPruneChanges(t *testing.T) {
 		t.Fatalf("%d rows left (%v), want 21", left, err)
 	}
 }
+
+// TestReopenedIndexCatchesUpBeforeReady: an index reopened from disk
+// while the database answers is loaded (searches are answered) but says
+// CatchingUp, which /readyz reads as not ready, until its first poll has
+// applied what changed while it was down. The poll is held back here by a
+// lock on the change log.
+func TestReopenedIndexCatchesUpBeforeReady(t *testing.T) {
+	ctx := context.Background()
+	st, pool := newStore(t)
+	dir := t.TempDir()
+	putMany(t, pool, "a-", 100)
+	first := startSyncer(t, st, indexer.SyncConfig{DataDir: dir})
+	waitConverged(t, st, first.live, 30*time.Second)
+	if first.s.Status().CatchingUp {
+		t.Error("a fresh build says it is catching up")
+	}
+	first.stop()
+	putMany(t, pool, "b-", 50) // missed while down
+
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `LOCK TABLE offer_changes IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	second := startSyncer(t, st, indexer.SyncConfig{DataDir: dir})
+	waitFor(t, 30*time.Second, "the reopened index", second.live.Ready)
+	time.Sleep(200 * time.Millisecond)
+	if s := second.s.Status(); !s.CatchingUp || !s.Ready {
+		t.Errorf("status before the first poll = ready %v, catching up %v; want both", s.Ready, s.CatchingUp)
+	}
+	if n := second.live.Current().Len(); n != 100 {
+		t.Errorf("reopened index holds %d offers, want the 100 of before", n)
+	}
+	tx.Rollback(ctx)
+	waitFor(t, 30*time.Second, "the end of catching up", func() bool { return !second.s.Status().CatchingUp })
+	if n := second.live.Current().Len(); n != 150 {
+		t.Errorf("after its first poll the index holds %d offers, want 150", n)
+	}
+}

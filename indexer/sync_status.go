@@ -8,6 +8,11 @@ import (
 type SyncStatus struct {
 	// Ready is set once an index serves searches.
 	Ready bool
+	// CatchingUp is set while an index reopened from disk, its database
+	// answering, has not had its first poll yet: it serves stale offers
+	// until then, so /readyz says not ready. (Reopened with PostgreSQL
+	// down, it is served at once: stale is better than nothing.)
+	CatchingUp bool
 	// Offers is the number of offers in the current index.
 	Offers int
 	// Connected reports whether the last round trip to PostgreSQL
@@ -42,6 +47,7 @@ type SyncStatus struct {
 type syncState struct {
 	started        time.Time
 	ready          bool
+	catchingUp     bool
 	dbOK           bool
 	listening      bool
 	notified       uint64 // notifications received
@@ -60,7 +66,7 @@ func (s *Syncer) Status() SyncStatus {
 	st := s.st
 	s.mu.Unlock()
 	out := SyncStatus{
-		Ready: st.ready, Connected: st.dbOK && st.listening, LastSync: st.lastSync,
+		Ready: st.ready, CatchingUp: st.catchingUp, Connected: st.dbOK && st.listening, LastSync: st.lastSync,
 		ChangesApplied: st.changesApplied, LastError: st.lastError,
 		Rebuilding: st.rebuilding, LastRebuild: st.lastRebuild, Cursor: st.cursor,
 		Source: s.cfg.Store.SourceName(), Skips: s.cfg.Store.Skips(),
@@ -103,6 +109,15 @@ func (s *Syncer) failed(err error) {
 	s.st.dbOK, s.st.lastError = false, err.Error()
 }
 
+// caughtUp ends the catching up of a reopened index: its first poll
+// succeeded, or failed (the database is gone again: what is on disk is
+// the best there is).
+func (s *Syncer) caughtUp() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.catchingUp = false
+}
+
 func (s *Syncer) setListening(ok bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -124,6 +139,13 @@ func (s *Syncer) setReady(c Cursor) {
 	defer s.mu.Unlock()
 	s.st.ready = true
 	s.st.cursor = c
+}
+
+// setCatchingUp marks the index just reopened as behind the database.
+func (s *Syncer) setCatchingUp() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.catchingUp = true
 }
 
 func (s *Syncer) setRebuilding(on bool, took time.Duration) {

@@ -74,7 +74,8 @@ func (s *Site) serveOffer(c *fiber.Ctx) error {
 		return s.problemPage(c, fiber.StatusServiceUnavailable, "Le service démarre", "Réessaie dans quelques secondes.")
 	}
 	o, ok := s.opts.Searcher.GetIn(id, nil)
-	if !ok {
+	// Published later: indexed already, but not to be read before its time.
+	if !ok || o.PublishedAt != nil && o.PublishedAt.After(time.Now()) {
 		return s.problemPage(c, fiber.StatusNotFound, "Offre introuvable",
 			"Cette offre n'existe pas ou n'est plus en ligne : l'employeur l'a peut-être retirée.")
 	}

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stageindex/stageindex/api"
 	"github.com/stageindex/stageindex/indexer/source"
 	"github.com/stageindex/stageindex/migrations"
 	"github.com/stageindex/stageindex/web"
@@ -31,6 +32,8 @@ import (
 // twin so that containers need no command line.
 type config struct {
 	addr              string
+	metricsAddr       string // "" serves /metrics on addr
+	drainTimeout      time.Duration
 	dataDir           string
 	databaseURL       string
 	schema            string // stageindex's own PostgreSQL schema
@@ -174,17 +177,25 @@ func newFlags(cmd string) (*flag.FlagSet, *config, error) {
 			return nil, nil, fmt.Errorf("STAGEINDEX_POLL_INTERVAL: %w", err)
 		}
 		fs.StringVar(&cfg.dataDir, "data-dir", envOr("STAGEINDEX_DATA_DIR", ""), "directory of the index on disk; empty: in memory, rebuilt at each start (STAGEINDEX_DATA_DIR)")
-		fs.StringVar(&cfg.reconcileSchedule, "reconcile-schedule", envOr("STAGEINDEX_RECONCILE_SCHEDULE", "@every 10m"),
+		fs.StringVar(&cfg.metricsAddr, "metrics-addr", envOr("STAGEINDEX_METRICS_ADDR", ""),
+			"listen address of /metrics alone, which --addr then does not serve; empty: /metrics on --addr (STAGEINDEX_METRICS_ADDR)")
+		drain, err := time.ParseDuration(envOr("STAGEINDEX_DRAIN_TIMEOUT", api.DefaultDrainTimeout.String()))
+		if err != nil {
+			return nil, nil, fmt.Errorf("STAGEINDEX_DRAIN_TIMEOUT: %w", err)
+		}
+		fs.DurationVar(&cfg.drainTimeout, "drain-timeout", drain,
+			"on SIGTERM, how long requests in flight may take to finish before the server exits (STAGEINDEX_DRAIN_TIMEOUT)")
+		fs.StringVar(&cfg.reconcileSchedule, "reconcile-schedule", envSet("STAGEINDEX_RECONCILE_SCHEDULE", "@every 10m"),
 			"cron spec of the pass repairing index drift, empty to disable (STAGEINDEX_RECONCILE_SCHEDULE)")
-		fs.StringVar(&cfg.retireSchedule, "retire-schedule", envOr("STAGEINDEX_RETIRE_SCHEDULE", "15 3 * * *"),
+		fs.StringVar(&cfg.retireSchedule, "retire-schedule", envSet("STAGEINDEX_RETIRE_SCHEDULE", "15 3 * * *"),
 			"cron spec of the pass dropping past offers, empty to disable (STAGEINDEX_RETIRE_SCHEDULE)")
-		fs.StringVar(&cfg.rebuildSchedule, "rebuild-schedule", envOr("STAGEINDEX_REBUILD_SCHEDULE", ""),
+		fs.StringVar(&cfg.rebuildSchedule, "rebuild-schedule", envSet("STAGEINDEX_REBUILD_SCHEDULE", ""),
 			"cron spec of full rebuilds, empty for none; SIGHUP also rebuilds (STAGEINDEX_REBUILD_SCHEDULE)")
 		retention, err := time.ParseDuration(envOr("STAGEINDEX_CHANGE_RETENTION", "168h"))
 		if err != nil {
 			return nil, nil, fmt.Errorf("STAGEINDEX_CHANGE_RETENTION: %w", err)
 		}
-		fs.StringVar(&cfg.pruneSchedule, "prune-schedule", envOr("STAGEINDEX_PRUNE_SCHEDULE", "@every 1h"),
+		fs.StringVar(&cfg.pruneSchedule, "prune-schedule", envSet("STAGEINDEX_PRUNE_SCHEDULE", "@every 1h"),
 			"cron spec of the pass deleting change-log rows older than --change-retention, empty to disable (STAGEINDEX_PRUNE_SCHEDULE)")
 		fs.DurationVar(&cfg.changeRetention, "change-retention", retention,
 			"how long the change log keeps a change; a replica down longer rebuilds, 0 keeps everything (STAGEINDEX_CHANGE_RETENTION)")
@@ -234,6 +245,15 @@ func usage(w io.Writer) {
 stageindex COMMAND --help lists the command's flags; each flag has an
 environment twin (--addr STAGEINDEX_ADDR, --database-url DATABASE_URL, …).
 serve rebuilds the index from the database on SIGHUP.`)
+}
+
+// envSet is the value of key when it is set, even to "" (a schedule
+// disabled as an empty flag disables it), else def.
+func envSet(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
 }
 
 func envOr(key, def string) string {

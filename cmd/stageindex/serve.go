@@ -46,6 +46,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.metricsAddr); err != nil {
+			return fmt.Errorf("listen on --metrics-addr: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
 		return err
@@ -145,7 +152,16 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		Keys:     partnerKeys,
 
 		SearchTimeout: cfg.searchTimeout,
+		DrainTimeout:  cfg.drainTimeout,
+		MetricsApart:  metricsLn != nil,
 	})
+	metricsDone := make(chan error, 1)
+	if metricsLn != nil {
+		go func() { metricsDone <- srv.ServeMetrics(ctx, metricsLn) }()
+		logger.Info("metrics listening", "addr", metricsLn.Addr().String())
+	} else {
+		metricsDone <- nil
+	}
 	logger.Info("listening", "addr", ln.Addr().String())
 	var stopping time.Time
 	logged := make(chan struct{})
@@ -161,6 +177,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		<-logged
 	}
 	cancel(nil)
+	if merr := <-metricsDone; err == nil && merr != nil {
+		err = merr
+	}
 	if syncer != nil {
 		syncer.wait()
 	}

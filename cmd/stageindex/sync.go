@@ -77,5 +77,6 @@ func (r *runningSync) status() api.Status {
 		ChangesApplied: ss.ChangesApplied, LastError: ss.LastError,
 		RebuildSeconds: ss.LastRebuild.Seconds(),
 		Source:         ss.Source, InvalidRows: ss.Skips.Invalid, RowsSkipped: ss.Skips.Total,
+		CatchingUp: ss.CatchingUp,
 	}
 }

@@ -291,3 +291,32 @@ func TestOpenInput(t *testing.T) {
 		})
 	}
 }
+
+// TestImportRejectsWhatJSONHides: a line with invalid UTF-8 or a key
+// given twice, which encoding/json would read with U+FFFD or the last
+// value, is rejected with its line number; the lines around it land.
+func TestImportRejectsWhatJSONHides(t *testing.T) {
+	s, _ := newStore(t)
+	good := func(id string) string {
+		return `{"id": "` + id + `", "title": "Boulangerie", "description": "Pain", "employer_name": "Au Fournil", "tracks": ["generale"], "latitude": 48.5, "longitude": -2.7, "published_at": "2026-09-01T08:00:00Z"}`
+	}
+	file := strings.Join([]string{
+		good("ok-1"),
+		`{"id": "twice", "title": "Boulangerie", "title": "Autre", "description": "Pain", "employer_name": "e", "tracks": ["generale"], "latitude": 48.5, "longitude": -2.7}`,
+		"{\"id\": \"latin1\", \"title\": \"Boulang\xe8re\", \"description\": \"Pain\", \"employer_name\": \"e\", \"tracks\": [\"generale\"], \"latitude\": 48.5, \"longitude\": -2.7}",
+		good("ok-2"),
+	}, "\n")
+	rep := importString(t, s, file, importer.Options{})
+	if rep.Inserted != 2 || rep.Rejected != 2 {
+		t.Fatalf("report %+v, want 2 inserted and 2 rejected", rep)
+	}
+	want := []struct {
+		line   int
+		reason string
+	}{{2, "title: is given twice"}, {3, "title: must be valid UTF-8"}}
+	for i, w := range want {
+		if r := rep.Rejections[i]; r.Line != w.line || !strings.Contains(r.Reason, w.reason) {
+			t.Errorf("rejection %+v, want line %d %q", r, w.line, w.reason)
+		}
+	}
+}
