@@ -34,10 +34,25 @@ func freeAddr(t *testing.T) string {
 }
 
 // line is one offer of the integration corpus, near Saint-Brieuc unless
-// told otherwise.
+// told otherwise: extra (`,"key":value…`) replaces or adds fields (a key
+// given twice would be rejected by the importer).
 func line(id, title string, lat, lng float64, extra string) string {
-	return fmt.Sprintf(`{"id":%q,"title":%q,"description":"Une semaine pour découvrir le métier.","employer_name":"Employeur %s","sector":"Hôtellerie, restauration","tracks":["generale"],"zipcode":"22000","city":"Saint-Brieuc","department":"22","latitude":%v,"longitude":%v,"weeks":["2030-W05"],"max_candidates":1,"published_at":"2026-09-01T08:00:00Z"%s}`,
-		id, title, id, lat, lng, extra)
+	base := fmt.Sprintf(`{"id":%q,"title":%q,"description":"Une semaine pour découvrir le métier.","employer_name":"Employeur %s","sector":"Hôtellerie, restauration","tracks":["generale"],"zipcode":"22000","city":"Saint-Brieuc","department":"22","latitude":%v,"longitude":%v,"weeks":["2030-W05"],"max_candidates":1,"published_at":"2026-09-01T08:00:00Z"}`,
+		id, title, id, lat, lng)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(base), &fields); err != nil {
+		panic(err)
+	}
+	if extra != "" {
+		if err := json.Unmarshal([]byte("{"+strings.TrimPrefix(extra, ",")+"}"), &fields); err != nil {
+			panic(err)
+		}
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 // TestEndToEnd runs the binary's commands against a real PostgreSQL:

@@ -206,8 +206,8 @@ func TestServeLogsListeningOnceBound(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 	msgs := rec.messages(slog.LevelInfo)
-	if n := len(msgs); n < 3 || msgs[n-3] != "listening" || msgs[n-2] != "shutting down" || msgs[n-1] != "stopped" {
-		t.Errorf("log ends with %q, want listening, shutting down, stopped", msgs)
+	if n := len(msgs); n < 4 || msgs[n-4] != "listening" || msgs[n-3] != "shutting down" || msgs[n-2] != "requests drained" || msgs[n-1] != "stopped" {
+		t.Errorf("log ends with %q, want listening, shutting down, requests drained, stopped", msgs)
 	}
 }
 
