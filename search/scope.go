@@ -51,11 +51,8 @@ func eachOffer(ctx context.Context, offers []*stageindex.Offer, fn func(stageind
 // matching returns the offers matching req, sorted.
 func (ix *Index) matching(ctx context.Context, req stageindex.SearchRequest) ([]*stageindex.Offer, error) {
 	req.Page, req.PerPage = 1, 1 // paging does not apply; only its bounds are checked
-	if err := req.Validate(); err != nil {
+	if err := ix.prepare(&req); err != nil {
 		return nil, err
-	}
-	if req.Now.IsZero() {
-		req.Now = ix.cfg.Now()
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()

@@ -21,18 +21,27 @@ type hitKey struct {
 	published int64
 }
 
+// prepare checks req against the contract and this index (its rome codes)
+// and fills what the caller may leave zero.
+func (ix *Index) prepare(req *stageindex.SearchRequest) error {
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	if err := ix.checkROME(req.ROME); err != nil {
+		return err
+	}
+	if req.Now.IsZero() {
+		req.Now = ix.cfg.Now()
+	}
+	return nil
+}
+
 // Search answers req, which it first validates (SearchRequest.Validate:
 // whoever calls, the core only works on requests within the contract).
 func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*stageindex.SearchResult, error) {
 	start := time.Now()
-	if err := req.Validate(); err != nil {
+	if err := ix.prepare(&req); err != nil {
 		return nil, err
-	}
-	if err := ix.checkROME(req.ROME); err != nil {
-		return nil, err
-	}
-	if req.Now.IsZero() {
-		req.Now = ix.cfg.Now()
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()

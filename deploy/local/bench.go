@@ -324,7 +324,7 @@ func totals(ctx context.Context, client *client, r *replica, checks []query) ([]
 			var res struct {
 				Total int `json:"total"`
 			}
-			url := "http://" + r.addr + strings.Replace(q.path(), "per_page=30", "per_page=1", 1)
+			url := "http://" + r.addr + strings.Replace(q.Path(perPage), "per_page=30", "per_page=1", 1)
 			errs[i] = client.getJSON(ctx, url, &res)
 			out[i] = res.Total
 		})

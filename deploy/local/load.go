@@ -77,7 +77,7 @@ func runLoad(base string, qs []query, conns int, dur time.Duration, gzip bool) l
 	defer client.CloseIdleConnections()
 	paths := make([]string, len(qs))
 	for i, q := range qs {
-		paths[i] = base + q.path()
+		paths[i] = base + q.Path(perPage)
 	}
 	start := time.Now()
 	end := start.Add(dur)

@@ -147,31 +147,6 @@ func TestParseStats(t *testing.T) {
 	}
 }
 
-func TestParseQueries(t *testing.T) {
-	in := `{"q": "hôtel", "lat": 47.67589, "lng": -2.57201, "postcode": "56250", "city": "Sulniac", "radius_km": 10, "track": null}
-
-{"q": "", "lat": 48.85, "lng": 2.35, "radius_km": 60, "track": "segpa"}
-`
-	qs, err := parseQueries(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(qs) != 2 {
-		t.Fatalf("%d queries, want 2", len(qs))
-	}
-	if got, want := qs[0].path(), "/api/v1/offers?lat=47.67589&lng=-2.57201&per_page=30&q=h%C3%B4tel&radius_km=10"; got != want {
-		t.Errorf("path %s, want %s", got, want)
-	}
-	if got := qs[1].path(); !strings.Contains(got, "track=segpa") || strings.Contains(got, "q=") {
-		t.Errorf("path %s", got)
-	}
-	for _, bad := range []string{`{"q":"x","lat":48,"lng":2,"radius_km":0}`, `{"q":"x","lat":91,"lng":2,"radius_km":5}`, `{`, ``} {
-		if _, err := parseQueries(strings.NewReader(bad)); err == nil {
-			t.Errorf("%q: no error", bad)
-		}
-	}
-}
-
 func TestTitleWord(t *testing.T) {
 	for in, want := range map[string]string{
 		"Hôtel de la Gare - Tourisme - Découverte des métiers": "découverte",

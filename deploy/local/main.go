@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stageindex/stageindex/bench/querymix"
 )
 
 func main() {
@@ -154,7 +155,7 @@ func run(ctx context.Context, args []string) error {
 // loadQueries reads the query mix, or makes 1,000 queries from the offers.
 func loadQueries(ctx context.Context, s *stack, path string) ([]query, error) {
 	if path != "" {
-		return readQueries(path)
+		return querymix.Read(path)
 	}
 	conn, err := pgx.Connect(ctx, s.dsn)
 	if err != nil {

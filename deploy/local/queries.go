@@ -1,84 +1,22 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stageindex/stageindex/bench/querymix"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// query is one search of the mix, in the format of the shared benchmark
-// queries (../shared/bench/queries-1k.jsonl): what a pupil typed, where,
-// how far, which track.
-type query struct {
-	Q        string  `json:"q"`
-	Lat      float64 `json:"lat"`
-	Lng      float64 `json:"lng"`
-	RadiusKm float64 `json:"radius_km"`
-	Track    *string `json:"track"`
-}
+// query is one search of the mix (querymix: the format of the shared
+// benchmark queries, ../shared/bench/queries-1k.jsonl).
+type query = querymix.Query
 
-// path is the query as a request to the public API, 30 hits a page (as
-// the benchmarks do).
-func (q query) path() string {
-	v := url.Values{}
-	if q.Q != "" {
-		v.Set("q", q.Q)
-	}
-	v.Set("lat", strconv.FormatFloat(q.Lat, 'f', -1, 64))
-	v.Set("lng", strconv.FormatFloat(q.Lng, 'f', -1, 64))
-	v.Set("radius_km", strconv.FormatFloat(q.RadiusKm, 'f', -1, 64))
-	if q.Track != nil {
-		v.Set("track", *q.Track)
-	}
-	v.Set("per_page", "30")
-	return "/api/v1/offers?" + v.Encode()
-}
-
-// readQueries reads a query mix, one JSON object per line.
-func readQueries(path string) ([]query, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return parseQueries(f)
-}
-
-func parseQueries(r io.Reader) ([]query, error) {
-	var qs []query
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var q query
-		if err := json.Unmarshal([]byte(line), &q); err != nil {
-			return nil, fmt.Errorf("queries: line %d: %w", n, err)
-		}
-		if q.RadiusKm <= 0 || q.RadiusKm > 60 || q.Lat < -90 || q.Lat > 90 || q.Lng < -180 || q.Lng > 180 {
-			return nil, fmt.Errorf("queries: line %d: coordinates or radius out of range", n)
-		}
-		qs = append(qs, q)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("queries: %w", err)
-	}
-	if len(qs) == 0 {
-		return nil, fmt.Errorf("queries: none in the file")
-	}
-	return qs, nil
-}
+// perPage is the page size of every replayed search, the benchmarks'.
+const perPage = 30
 
 // queriesFromOffers makes n queries from the offers in the database, for
 // a corpus without a query file: around an offer, a word of its title (or
@@ -109,7 +47,7 @@ func queriesFromOffers(ctx context.Context, conn *pgx.Conn, n int) ([]query, err
 		if err := rows.Scan(&title, &lat, &lng); err != nil {
 			return nil, err
 		}
-		qq := query{Lat: lat, Lng: lng, RadiusKm: radii[i%len(radii)]}
+		qq := querymix.Around("", lat, lng, radii[i%len(radii)])
 		if i%3 != 0 {
 			qq.Q = titleWord(title)
 		}

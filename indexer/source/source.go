@@ -121,7 +121,7 @@ func Install(ctx context.Context, conn *pgx.Conn, spec Spec, opt Options) (Repor
 	if len(spec.Watches) == 0 {
 		return rep, fmt.Errorf("source: install %s: no --watch: list every table the view reads", spec.View)
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	err = inTx(ctx, conn, opt.DryRun, func(tx pgx.Tx) error {
 		if err := prepare(ctx, tx, schema); err != nil {
 			return err
 		}
@@ -186,14 +186,8 @@ func Install(ctx context.Context, conn *pgx.Conn, spec Spec, opt Options) (Repor
 		if _, err := tx.Exec(ctx, `SELECT pg_notify('stageindex_offers', '*')`); err != nil {
 			return err
 		}
-		if opt.DryRun {
-			return errDryRun
-		}
 		return nil
 	})
-	if errors.Is(err, errDryRun) {
-		err = nil
-	}
 	if err != nil {
 		return rep, fmt.Errorf("source: install %s: %w (nothing installed)", spec.View, err)
 	}
@@ -202,6 +196,24 @@ func Install(ctx context.Context, conn *pgx.Conn, spec Spec, opt Options) (Repor
 
 // errDryRun rolls a dry run back.
 var errDryRun = errors.New("dry run")
+
+// inTx runs fn in one transaction, rolled back after fn when dryRun (a dry
+// run does everything, so its report is the real one, and keeps nothing).
+func inTx(ctx context.Context, conn *pgx.Conn, dryRun bool, fn func(pgx.Tx) error) error {
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return err
+}
 
 // Uninstall removes, in one transaction, exactly what Install made for
 // view: the triggers calling its functions (wherever their tables now
@@ -216,7 +228,7 @@ func Uninstall(ctx context.Context, conn *pgx.Conn, view string, opt Options) (R
 	if err := indexer.ValidSourceName(view); err != nil {
 		return rep, err
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	err = inTx(ctx, conn, opt.DryRun, func(tx pgx.Tx) error {
 		if err := prepare(ctx, tx, schema); err != nil {
 			return err
 		}
@@ -251,14 +263,8 @@ func Uninstall(ctx context.Context, conn *pgx.Conn, view string, opt Options) (R
 		if _, err := tx.Exec(ctx, `DELETE FROM `+schema+`.source_changes WHERE source = $1`, view); err != nil {
 			return err
 		}
-		if opt.DryRun {
-			return errDryRun
-		}
 		return nil
 	})
-	if errors.Is(err, errDryRun) {
-		err = nil
-	}
 	if err != nil {
 		return rep, fmt.Errorf("source: uninstall %s: %w (nothing removed)", view, err)
 	}

@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -28,15 +27,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-type mixQuery struct {
-	Q        string  `json:"q"`
-	Lat      float64 `json:"lat"`
-	Lng      float64 `json:"lng"`
-	RadiusKm float64 `json:"radius_km"`
-	Track    *string `json:"track"`
-}
+	"github.com/stageindex/stageindex/bench/querymix"
+)
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "the server")
@@ -58,29 +51,18 @@ func main() {
 	report(fmt.Sprintf("with %d abandoned worst-case searches in flight", *abusers), flooded, &alone)
 }
 
+// loadMix is the query mix as URLs of base, 30 hits a page as the other
+// benchmarks ask.
 func loadMix(base, path string) ([]string, error) {
-	f, err := os.Open(path)
+	qs, err := querymix.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var q mixQuery
-		if json.Unmarshal(sc.Bytes(), &q) != nil {
-			continue
-		}
-		v := url.Values{"lat": {fmt.Sprint(q.Lat)}, "lng": {fmt.Sprint(q.Lng)}, "radius_km": {fmt.Sprint(q.RadiusKm)}}
-		if q.Q != "" {
-			v.Set("q", q.Q)
-		}
-		if q.Track != nil {
-			v.Set("track", *q.Track)
-		}
-		out = append(out, base+"/api/v1/offers?"+v.Encode())
+	out := make([]string, len(qs))
+	for i := range qs {
+		out[i] = base + qs[i].Path(30)
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 type result struct {

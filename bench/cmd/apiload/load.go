@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -10,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -18,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stageindex/stageindex/bench/querymix"
 
 	"github.com/stageindex/stageindex/internal/pgtest"
 )
@@ -204,38 +204,15 @@ func phase(ctx context.Context, base string, paths []string, clients int, every 
 	return r
 }
 
-// readQueries turns the bench's query mix into API paths.
+// readQueries turns the bench's query mix into API paths, 30 hits a page.
 func readQueries(path string) ([]string, error) {
-	f, err := os.Open(path)
+	qs, err := querymix.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var q struct {
-			Q      string  `json:"q"`
-			Lat    float64 `json:"lat"`
-			Lng    float64 `json:"lng"`
-			Radius float64 `json:"radius_km"`
-			Track  *string `json:"track"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
-			return nil, err
-		}
-		v := url.Values{}
-		if q.Q != "" {
-			v.Set("q", q.Q)
-		}
-		v.Set("lat", strconv.FormatFloat(q.Lat, 'f', -1, 64))
-		v.Set("lng", strconv.FormatFloat(q.Lng, 'f', -1, 64))
-		v.Set("radius_km", strconv.FormatFloat(q.Radius, 'f', -1, 64))
-		if q.Track != nil {
-			v.Set("track", *q.Track)
-		}
-		v.Set("per_page", "30")
-		out = append(out, "/api/v1/offers?"+v.Encode())
+	out := make([]string, len(qs))
+	for i := range qs {
+		out[i] = qs[i].Path(30)
 	}
-	return out, sc.Err()
+	return out, nil
 }
