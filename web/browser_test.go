@@ -95,8 +95,19 @@ func startServer(t testing.TB, tiles ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.App().Listener(ln)
-	t.Cleanup(func() { srv.App().ShutdownWithTimeout(5 * time.Second) })
+	// Served as stageindex serve does (api.Server.Serve): Chromium opens
+	// connections ahead of need, and one left silent past the read timeout
+	// must be closed, not answered with a 408 that the next asset on that
+	// connection would read as its own response.
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
 	return "http://" + ln.Addr().String()
 }
 
