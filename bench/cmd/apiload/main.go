@@ -8,6 +8,8 @@
 //	apiload load -target URL  32 well-behaved clients, alone then beside one
 //	                          abusive client at full speed, against a
 //	                          separate stageindex serve
+//	apiload rate -path P      the throughput of one endpoint of a running
+//	                          server (e.g. /api/v1/stats)
 package main
 
 import (
@@ -23,7 +25,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: apiload pupils|export|load [flags]")
+		fmt.Fprintln(os.Stderr, "usage: apiload pupils|export|load|rate [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -34,6 +36,8 @@ func main() {
 		err = export(ctx, os.Args[2:], os.Stdout)
 	case "load":
 		err = load(ctx, os.Args[2:], os.Stdout)
+	case "rate":
+		err = rate(ctx, os.Args[2:], os.Stdout)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
