@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,27 +57,43 @@ func extraOffers() []stageindex.Offer {
 	}
 }
 
+// demoIndex is the demo offers plus extraOffers, indexed once for the
+// package: building it takes about 4 s under the race detector and the
+// tests only read it (no test applies a change), so every server shares it.
+var demoIndex = sync.OnceValues(func() (*demoFixture, error) {
+	gaz, err := geo.LoadGazetteer()
+	if err != nil {
+		return nil, err
+	}
+	offers, err := demo.Offers(testNow)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := search.New(search.Config{CommuneOf: gaz.CommuneOf, Now: func() time.Time { return testNow }})
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.Apply(context.Background(), append(offers, extraOffers()...), nil); err != nil {
+		return nil, err
+	}
+	return &demoFixture{gaz: gaz, ix: ix}, nil
+})
+
+type demoFixture struct {
+	gaz *geo.Gazetteer
+	ix  *search.Index
+}
+
 // startServer serves the demo offers plus extraOffers with the real search
 // core, gazetteer and API on a free loopback port, and returns its base URL.
 // The map has no tiles unless tiles names a tile server.
 func startServer(t testing.TB, tiles ...string) string {
 	t.Helper()
-	gaz, err := geo.LoadGazetteer()
+	fx, err := demoIndex()
 	if err != nil {
 		t.Fatal(err)
 	}
-	offers, err := demo.Offers(testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := search.New(search.Config{CommuneOf: gaz.CommuneOf, Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	if err := ix.Apply(context.Background(), append(offers, extraOffers()...), nil); err != nil {
-		t.Fatal(err)
-	}
+	gaz, ix := fx.gaz, fx.ix
 	live := &search.Live{}
 	live.Swap(ix)
 	opts := Options{Searcher: live}
