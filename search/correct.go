@@ -8,6 +8,12 @@ import (
 	"github.com/stageindex/stageindex"
 )
 
+// maxCorrected is how many unknown words of one query correct looks up.
+// Each scans the vocabulary (a few milliseconds); a pupil's query has one
+// or two typos, and a string of a dozen unknown words is noise that must
+// not cost a dozen scans (abusebench's worst query).
+const maxCorrected = 4
+
 // correct rewrites q with each unknown word replaced by the closest known
 // word within the typo budget of fuzziness: a word of the thesaurus (jobs,
 // fields, everyday words) or of the offers' titles. It returns "" when
@@ -24,6 +30,7 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 	words := strings.FieldsFunc(stageindex.Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	cw := ix.thes.words()
 	changed := false
+	tried := 0
 	for i, w := range words {
 		if err := ctx.Err(); err != nil {
 			return "", err
@@ -39,6 +46,9 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		budget := fuzziness(w)
 		if budget == 0 {
 			continue
+		}
+		if tried++; tried > maxCorrected {
+			break // the rest of a string of unknown words stays as typed
 		}
 		best, bestD, bestSound, bestThes, bestCount := "", budget+1, false, false, 0
 		key := phoneticKey(w)
