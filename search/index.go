@@ -52,6 +52,7 @@ type Index struct {
 	corrections *lru.Cache[string, string]
 	stats       *lru.Cache[statsKey, stageindex.Stats] // StatsIn's answers
 	slow        chan struct{}                          // slots of slowGate
+	noisy       chan struct{}                          // the one slot of noise (admit)
 	listings    *lru.Cache[string, listing]            // see listing
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
@@ -127,6 +128,7 @@ func newIndex(cfg Config) (*Index, error) {
 		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: lru.New(matchesBudget, matchesSize), plans: lru.New(plansBudget, planSize), corrections: lru.New(correctionsBudget, correctionSize),
 		stats:    lru.New(1<<20, statsSize),
 		slow:     make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		noisy:    make(chan struct{}, 1),
 		listings: lru.New(16<<20, listingSize),
 		byID:     map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
 	}

@@ -54,6 +54,11 @@ func (ix *Index) matching(ctx context.Context, req stageindex.SearchRequest) ([]
 	if err := ix.prepare(&req); err != nil {
 		return nil, err
 	}
+	release, err := ix.admit(ctx, req.Query)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	p := ix.plan(req.Query)

@@ -43,6 +43,11 @@ func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*sta
 	if err := ix.prepare(&req); err != nil {
 		return nil, err
 	}
+	release, err := ix.admit(ctx, req.Query)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 
@@ -64,7 +69,6 @@ func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*sta
 		}
 		res.Total, res.Facets, res.Hits = len(keys), facets, ix.page(keys, req, p)
 	}
-	var err error
 	if res.Total == 0 {
 		if res.Relaxed, err = ix.relax(ctx, req, p, buf); err != nil {
 			return nil, err

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -313,6 +315,43 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 	}
 	ix.cache.Put(key, out)
 	return out, nil
+}
+
+// noiseWords is how many words of a query, of five letters or more, no
+// thesaurus knows make it noise rather than a pupil's search: a pupil's
+// query has a typo or two, a brand, a town; a string of unknown words
+// ("xkcdqwerty zzpfoo …") costs every phase and the relaxation and is what
+// a flood sends.
+const noiseWords = 3
+
+// admit makes a search of noise wait for the one slot of noise before any
+// work, so that at most one runs at a time whatever the flood, on one
+// core, and a waiting one whose client leaves (ctx) never starts; other
+// searches never wait here. It reads only the immutable thesaurus, not
+// the offers' vocabulary, so it needs no lock: an employer's name or a
+// town the thesaurus does not know counts as unknown, and such a query
+// only waits while noise runs. The caller calls release.
+func (ix *Index) admit(ctx context.Context, q string) (release func(), err error) {
+	cw := ix.thes.words()
+	unknown := 0
+	for _, w := range strings.FieldsFunc(stageindex.Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if utf8.RuneCountInString(w) < 5 {
+			continue
+		}
+		_, hand := cw.hand[w]
+		_, fromROME := cw.rome[w]
+		if !hand && !fromROME {
+			unknown++
+		}
+	}
+	if unknown < noiseWords {
+		return func() {}, nil
+	}
+	g := slowGate{slots: ix.noisy}
+	if err := g.acquire(ctx); err != nil {
+		return nil, err
+	}
+	return g.release, nil
 }
 
 // slowGate lets a few searches at a time run the costly phases (loose
