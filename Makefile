@@ -20,7 +20,7 @@ test:
 	$(GO) vet ./...
 	$(HELM) lint --strict deploy/helm/stageindex -f deploy/helm/stageindex/ci/lint-values.yaml
 	$(HELM) template ci deploy/helm/stageindex -f deploy/helm/stageindex/ci/lint-values.yaml > /dev/null
-	STAGEINDEX_HELM='$(HELM)' $(GO) test -race -count=1 -timeout 20m -skip '$(NORACE_TESTS)' ./...
+	STAGEINDEX_HELM='$(HELM)' $(GO) test -race -count=1 -timeout 20m -skip '$(NORACE_TESTS)' $(SLOW_PKGS) ./...
 	$(GO) test -count=1 -timeout 20m -run '$(NORACE_TESTS)' $(NORACE_PKGS)
 
 # Tests that measure over volume (the 100k corpus, 1,000 commits one by one)
@@ -31,8 +31,12 @@ test:
 # restarts, kill and restart, view sync). A name listed here must be
 # unique in the module and its package listed in NORACE_PKGS, or it would
 # run in neither pass.
-NORACE_TESTS = ^(TestSync100k|TestSyncLatency|TestBenchCorpusRecall)$$
-NORACE_PKGS = ./indexer ./search
+NORACE_TESTS = ^(TestSync100k|TestSyncLatency|TestBenchCorpusRecall|TestCommuneOfCorpus)$$
+NORACE_PKGS = ./indexer ./search ./geo
+# The slowest packages first (go test starts packages in the order given):
+# listed last, web ran alone on one core for its last minute or two while
+# the other had nothing left to run.
+SLOW_PKGS = ./web ./cmd/stageindex ./indexer ./api ./search
 
 ## crashtest: kill -9 a serve with a data dir 12 times while 20,000 offers
 ## change at 1,000/s; every time, the index must equal the database
