@@ -60,7 +60,9 @@ func buildTestServer() (*Server, error) {
 	live.Swap(ix)
 	// No rate limit: the tests send more than a client should; limits_test
 	// makes servers with them.
-	shared.opts = Options{Searcher: live, Places: gaz, Logger: discardLogger(), Limits: Limits{Rate: -1}}
+	// No search budget (budget_test.go tests it): under -race on a loaded
+	// machine a search may pass a second.
+	shared.opts = Options{Searcher: live, Places: gaz, Logger: discardLogger(), Limits: Limits{Rate: -1}, SearchTimeout: -1}
 	return New(shared.opts), nil
 }
 
