@@ -31,7 +31,15 @@ func TestAdmitNoise(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.q, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			// A search that waits gives up at 200 ms; one that must not wait
+			// has 30 s, so that a slow search under -race on a loaded
+			// machine is not taken for a wait (it would wait forever: the
+			// slot is held until the end of the cases).
+			timeout := 30 * time.Second
+			if tc.waits {
+				timeout = 200 * time.Millisecond
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			_, err := ix.Search(ctx, stageindex.SearchRequest{Query: tc.q})
 			if waited := errors.Is(err, context.DeadlineExceeded); waited != tc.waits {

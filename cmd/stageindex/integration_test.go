@@ -94,7 +94,9 @@ func TestEndToEnd(t *testing.T) {
 	served := make(chan error, 1)
 	rec := &recorder{}
 	go func() {
-		_, err := run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--data-dir", dataDir}, slog.New(rec))
+		// A generous search budget (api's budget_test tests the 503): under
+		// -race on a loaded machine a first search may pass the default second.
+		_, err := run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--data-dir", dataDir, "--search-timeout", "30s"}, slog.New(rec))
 		served <- err
 	}()
 	base := "http://" + addr
