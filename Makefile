@@ -46,6 +46,14 @@ crashtest:
 	STAGEINDEX_CRASH_ROUNDS=12 STAGEINDEX_CRASH_OFFERS=20000 STAGEINDEX_CRASH_RATE=1000 \
 		$(GO) test -count=1 -timeout 30m -run TestCrashConsistency -v ./cmd/stageindex/
 
+## synclag: how far a serve with a data dir lags PostgreSQL (search-visible
+## and on disk) while 20,000 offers change at 1,000/s for 60 s (docs/sync.md);
+## SYNCLAG_FLAGS adds flags (-offers 0 for the whole 100k corpus)
+.PHONY: synclag
+synclag:
+	scripts/setup.sh test
+	$(GO) run ./bench/cmd/synclag $(SYNCLAG_FLAGS)
+
 build:
 	CGO_ENABLED=1 $(GO) build -o bin/stageindex ./cmd/stageindex
 

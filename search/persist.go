@@ -293,7 +293,7 @@ func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, e
 			s, docs, err = nil, nil, fmt.Errorf("shard %s: %v", key, r)
 		}
 	}()
-	t, err := bleve.Open(shardPath(ix.cfg.Dir, key))
+	t, err := bleve.OpenUsing(shardPath(ix.cfg.Dir, key), diskShardConfig())
 	if err != nil {
 		return nil, nil, fmt.Errorf("shard %s: %w", key, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,21 +18,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stageindex/stageindex/indexer"
+	"github.com/stageindex/stageindex/internal/changestream"
 	"github.com/stageindex/stageindex/internal/pgtest"
 	"github.com/stageindex/stageindex/migrations"
 )
-
-// crashPlaces are where offers live and move between: four départements,
-// so that a move changes an offer's text shard.
-var crashPlaces = []struct {
-	dept, zip, city string
-	lat, lng        float64
-}{
-	{"22", "22000", "Saint-Brieuc", 48.5151, -2.7684},
-	{"29", "29200", "Brest", 48.3904, -4.4861},
-	{"35", "35000", "Rennes", 48.1173, -1.6778},
-	{"56", "56000", "Vannes", 47.6582, -2.7608},
-}
 
 // TestCrashConsistency runs a real `stageindex serve` with a data dir while
 // offers change fast (edits, moves between départements, unpublish and
@@ -78,10 +64,18 @@ func TestCrashConsistency(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	w := &crashWriter{pool: pool, n: nOffers, perTick: max(1, rate/50), rng: rand.New(rand.NewPCG(1, 2))}
+	ids := make([]string, nOffers)
+	for i := range ids {
+		ids[i] = "c-" + strconv.Itoa(i+1)
+	}
+	w := &changestream.Writer{Pool: pool, IDs: ids, Rate: rate, Rand: rand.New(rand.NewPCG(1, 2))}
 	wctx, stopWriter := context.WithCancel(ctx)
 	defer stopWriter()
-	go w.run(wctx)
+	go func() {
+		if err := w.Run(wctx); err != nil {
+			panic(err)
+		}
+	}()
 
 	dataDir := filepath.Join(dir, "data")
 	addr := freeAddr(t)
@@ -90,7 +84,7 @@ func TestCrashConsistency(t *testing.T) {
 	for round := 1; round <= rounds; round++ {
 		srv := startServe(t, bin, dsn, addr, dataDir)
 		// Kill while it builds, reopens, repairs or syncs: anywhere.
-		w.resume()
+		w.Resume()
 		if round > 1 || rng.IntN(2) == 0 {
 			waitHTTP(t, addr, 120*time.Second)
 		}
@@ -98,7 +92,7 @@ func TestCrashConsistency(t *testing.T) {
 		srv.Process.Signal(syscall.SIGKILL)
 		srv.Wait()
 		kills++
-		paused := w.pause()
+		paused := w.Pause()
 
 		srv = startServe(t, bin, dsn, addr, dataDir)
 		waitCaughtUp(t, addr, paused, 120*time.Second)
@@ -118,13 +112,13 @@ func TestCrashConsistency(t *testing.T) {
 		d := rep.Missing + rep.Stale + rep.Extra + rep.Stray + rep.Unindexed + rep.BadSlots + rep.Untrusted
 		differences += d
 		t.Logf("round %d: %d changes written so far; index %d offers, database %d expected; differences %d %v",
-			round, w.changes.Load(), rep.Offers, rep.Expected, d, rep.Examples)
+			round, w.Changes(), rep.Offers, rep.Expected, d, rep.Examples)
 		if rep.Identity != "" {
 			t.Errorf("round %d: identity: %s", round, rep.Identity)
 		}
 	}
 	stopWriter()
-	t.Logf("%d kill -9 at random moments, %d changes at ~%d/s over %d offers: %d differences", kills, w.changes.Load(), rate, nOffers, differences)
+	t.Logf("%d kill -9 at random moments, %d changes at ~%d/s over %d offers: %d differences", kills, w.Changes(), rate, nOffers, differences)
 	if differences != 0 {
 		t.Fatalf("%d differences between the index and the database after the kills", differences)
 	}
@@ -207,100 +201,4 @@ func waitCaughtUp(t *testing.T, addr string, paused time.Time, within time.Durat
 		}
 	}
 	t.Fatalf("serve did not catch up within %v", within)
-}
-
-// crashWriter changes offers at a steady rate while it is resumed.
-type crashWriter struct {
-	pool    *pgxpool.Pool
-	n       int
-	perTick int
-	rng     *rand.Rand
-	changes atomic.Int64
-
-	mu      sync.Mutex
-	running bool
-	idle    chan struct{} // closed when a pause has taken effect
-}
-
-func (w *crashWriter) resume() {
-	w.mu.Lock()
-	w.running = true
-	w.mu.Unlock()
-}
-
-// pause stops the writes and returns once the last one has committed.
-func (w *crashWriter) pause() time.Time {
-	w.mu.Lock()
-	w.running = false
-	idle := make(chan struct{})
-	w.idle = idle
-	w.mu.Unlock()
-	<-idle
-	return time.Now()
-}
-
-func (w *crashWriter) run(ctx context.Context) {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		w.mu.Lock()
-		running, idle := w.running, w.idle
-		if !running && idle != nil {
-			close(idle)
-			w.idle = nil
-		}
-		w.mu.Unlock()
-		if !running {
-			continue
-		}
-		if err := w.batch(ctx); err != nil && ctx.Err() == nil {
-			panic(fmt.Sprintf("crash writer: %v", err))
-		}
-	}
-}
-
-// batch writes perTick changes in one transaction: edits, 15% moves,
-// unpublish/republish, deletes and re-inserts.
-func (w *crashWriter) batch(ctx context.Context) error {
-	tx, err := w.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	for range w.perTick {
-		id := "c-" + strconv.Itoa(1+w.rng.IntN(w.n))
-		var sql string
-		var args []any
-		switch r := w.rng.IntN(100); {
-		case r < 55:
-			sql, args = `UPDATE offers SET title = 'Stage ' || $2 WHERE id = $1`, []any{id, strconv.Itoa(w.rng.Int())}
-		case r < 70:
-			p := crashPlaces[w.rng.IntN(len(crashPlaces))]
-			sql, args = `UPDATE offers SET department = $2, zipcode = $3, city = $4, latitude = $5, longitude = $6 WHERE id = $1`,
-				[]any{id, p.dept, p.zip, p.city, p.lat, p.lng}
-		case r < 85:
-			sql, args = `UPDATE offers SET published_at = CASE WHEN published_at IS NULL THEN now() - interval '1 day' END WHERE id = $1`, []any{id}
-		case r < 90:
-			sql, args = `DELETE FROM offers WHERE id = $1`, []any{id}
-		default:
-			sql, args = `INSERT INTO offers (id, title, description, employer_name, tracks, zipcode, city, department,
-					latitude, longitude, weeks, published_at)
-				VALUES ($1, 'Stage revenu', 'De retour', 'Employeur', '{generale}', '35000', 'Rennes', '35',
-					48.1173, -1.6778, '{2030-W11}', now() - interval '1 hour')
-				ON CONFLICT (id) DO NOTHING`, []any{id}
-		}
-		if _, err := tx.Exec(ctx, sql, args...); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	w.changes.Add(int64(w.perTick))
-	return nil
 }
