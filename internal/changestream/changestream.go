@@ -36,7 +36,7 @@ const tick = 20 * time.Millisecond
 type Commit struct {
 	TxID    uint64    // pg_current_xact_id() of the transaction
 	At      time.Time // when COMMIT returned
-	Changes int
+	Changes int       // offers written (a re-insert of a present id or a delete of an absent one counts too)
 	// Probe is the probe's title token written in this transaction, 0 if
 	// none.
 	Probe int64
@@ -142,45 +142,72 @@ func (w *Writer) Run(ctx context.Context) error {
 	}
 }
 
-// batch writes n changes in one transaction: 55% edits, 15% moves, 15%
-// unpublish/republish, 5% deletes, 10% re-inserts (of a deleted id), the
-// probe's token counting as one of them.
+// batch writes n changes to distinct offers in one transaction: 55%
+// edits, 15% moves, 15% unpublish/republish, 5% deletes, 10% re-inserts
+// (of a deleted id), the probe's token counting as one of them. Each kind
+// is one statement over its ids, so that PostgreSQL keeps the rate on a
+// loaded machine.
 func (w *Writer) batch(ctx context.Context, n int, probe int64) (Commit, error) {
 	c := Commit{Changes: n, Probe: probe}
-	tx, err := w.Pool.Begin(ctx)
-	if err != nil {
-		return c, err
-	}
-	defer tx.Rollback(ctx)
-	// One round trip for the whole batch: the writer must keep its rate
-	// on a loaded machine.
 	var b pgx.Batch
 	b.Queue(`SELECT pg_current_xact_id()::text::bigint`).QueryRow(func(r pgx.Row) error { return r.Scan(&c.TxID) })
 	if probe > 0 {
 		b.Queue(`UPDATE offers SET title = $2 WHERE id = $1`, w.ProbeID, "Stage sonde "+strconv.FormatInt(probe, 10))
 		n--
 	}
-	for range n {
+	var edits, titles, publish, deletes, inserts []string
+	moves := make([][]string, len(Places))
+	seen := make(map[string]bool, n)
+	for range min(n, len(w.IDs)) {
 		id := w.IDs[w.Rand.IntN(len(w.IDs))]
+		for seen[id] {
+			id = w.IDs[w.Rand.IntN(len(w.IDs))]
+		}
+		seen[id] = true
 		switch r := w.Rand.IntN(100); {
 		case r < 55:
-			b.Queue(`UPDATE offers SET title = 'Stage ' || $2 WHERE id = $1`, id, strconv.Itoa(w.Rand.Int()))
+			edits, titles = append(edits, id), append(titles, "Stage "+strconv.Itoa(w.Rand.Int()))
 		case r < 70:
-			p := Places[w.Rand.IntN(len(Places))]
-			b.Queue(`UPDATE offers SET department = $2, zipcode = $3, city = $4, latitude = $5, longitude = $6 WHERE id = $1`,
-				id, p.Dept, p.Zip, p.City, p.Lat, p.Lng)
+			p := w.Rand.IntN(len(Places))
+			moves[p] = append(moves[p], id)
 		case r < 85:
-			b.Queue(`UPDATE offers SET published_at = CASE WHEN published_at IS NULL THEN now() - interval '1 day' END WHERE id = $1`, id)
+			publish = append(publish, id)
 		case r < 90:
-			b.Queue(`DELETE FROM offers WHERE id = $1`, id)
+			deletes = append(deletes, id)
 		default:
-			b.Queue(`INSERT INTO offers (id, title, description, employer_name, tracks, zipcode, city, department,
-					latitude, longitude, weeks, published_at)
-				VALUES ($1, 'Stage revenu', 'De retour', 'Employeur', '{generale}', '35000', 'Rennes', '35',
-					48.1173, -1.6778, '{2030-W11}', now() - interval '1 hour')
-				ON CONFLICT (id) DO NOTHING`, id)
+			inserts = append(inserts, id)
 		}
 	}
+	if len(edits) > 0 {
+		b.Queue(`UPDATE offers o SET title = v.title FROM unnest($1::text[], $2::text[]) AS v(id, title) WHERE o.id = v.id`, edits, titles)
+	}
+	for i, ids := range moves {
+		if len(ids) > 0 {
+			p := Places[i]
+			b.Queue(`UPDATE offers SET department = $2, zipcode = $3, city = $4, latitude = $5, longitude = $6 WHERE id = ANY($1)`,
+				ids, p.Dept, p.Zip, p.City, p.Lat, p.Lng)
+		}
+	}
+	if len(publish) > 0 {
+		b.Queue(`UPDATE offers SET published_at = CASE WHEN published_at IS NULL THEN now() - interval '1 day' END WHERE id = ANY($1)`, publish)
+	}
+	if len(deletes) > 0 {
+		b.Queue(`DELETE FROM offers WHERE id = ANY($1)`, deletes)
+	}
+	if len(inserts) > 0 {
+		b.Queue(`INSERT INTO offers (id, title, description, employer_name, tracks, zipcode, city, department,
+				latitude, longitude, weeks, published_at)
+			SELECT id, 'Stage revenu', 'De retour', 'Employeur', '{generale}', '35000', 'Rennes', '35',
+				48.1173, -1.6778, '{2030-W11}', now() - interval '1 hour'
+			FROM unnest($1::text[]) AS id
+			ON CONFLICT (id) DO NOTHING`, inserts)
+	}
+	tx, err := w.Pool.Begin(ctx)
+	if err != nil {
+		return c, err
+	}
+	defer tx.Rollback(ctx)
+	// One round trip for the whole batch.
 	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return c, err
 	}
