@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/indexer"
@@ -20,11 +21,31 @@ import (
 // respect to the txids and seqs the writes took.
 func writeConcurrently(t *testing.T, pool *pgxpool.Pool, writers, ops int) {
 	t.Helper()
+	writeOutOfOrder(t, pool, writers, ops, 42, func(ctx context.Context, tx pgx.Tx, rng *rand.Rand, w, i int) error {
+		id := fmt.Sprintf("o-%03d", rng.IntN(200))
+		var err error
+		if rng.IntN(4) == 0 {
+			_, err = tx.Exec(ctx, `DELETE FROM offers WHERE id = $1`, id)
+		} else {
+			_, err = tx.Exec(ctx, insertOfferSQL, id, fmt.Sprintf("w%d op%d", w, i))
+		}
+		return err
+	})
+}
+
+// writeOutOfOrder runs writers goroutines of ops transactions each, of one
+// to three statements (write, with the writer's rng, its number and the
+// transaction's) with a pause of 0–2 ms after each, so that transactions
+// stay open a random while and commit out of txid order. A failed
+// statement rolls its transaction back: deadlocks between writers are
+// their business.
+func writeOutOfOrder(t *testing.T, pool *pgxpool.Pool, writers, ops int, seed uint64, write func(ctx context.Context, tx pgx.Tx, rng *rand.Rand, w, i int) error) {
+	t.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w), 42))
+			rng := rand.New(rand.NewPCG(uint64(w), seed))
 			for i := range ops {
 				tx, err := pool.Begin(ctx)
 				if err != nil {
@@ -32,13 +53,7 @@ func writeConcurrently(t *testing.T, pool *pgxpool.Pool, writers, ops int) {
 					return
 				}
 				for range 1 + rng.IntN(3) {
-					id := fmt.Sprintf("o-%03d", rng.IntN(200))
-					if rng.IntN(4) == 0 {
-						_, err = tx.Exec(ctx, `DELETE FROM offers WHERE id = $1`, id)
-					} else {
-						_, err = tx.Exec(ctx, insertOfferSQL, id, fmt.Sprintf("w%d op%d", w, i))
-					}
-					if err != nil {
+					if err = write(ctx, tx, rng, w, i); err != nil {
 						break
 					}
 					time.Sleep(time.Duration(rng.IntN(3)) * time.Millisecond)
@@ -47,7 +62,7 @@ func writeConcurrently(t *testing.T, pool *pgxpool.Pool, writers, ops int) {
 					err = tx.Commit(ctx)
 				} else {
 					tx.Rollback(ctx)
-					err = nil // a deadlock between writers is their business
+					err = nil
 				}
 				if err != nil {
 					t.Log(err)

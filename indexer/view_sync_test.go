@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,42 +37,16 @@ const putJobSQL = `INSERT INTO plat.jobs (id, title, body, company, zip, lat, ln
 // held open a random while, so that commits come out of txid order.
 func writeJobs(t *testing.T, pool *pgxpool.Pool, writers, ops int) {
 	t.Helper()
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w), 7))
-			for i := range ops {
-				tx, err := pool.Begin(ctx)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				for range 1 + rng.IntN(3) {
-					id := rng.IntN(100)
-					if rng.IntN(4) == 0 {
-						_, err = tx.Exec(ctx, `DELETE FROM plat.jobs WHERE id = $1`, id)
-					} else {
-						_, err = tx.Exec(ctx, putJobSQL, id, fmt.Sprintf("w%d op%d", w, i))
-					}
-					if err != nil {
-						break
-					}
-					time.Sleep(time.Duration(rng.IntN(3)) * time.Millisecond)
-				}
-				if err == nil {
-					err = tx.Commit(ctx)
-				} else {
-					tx.Rollback(ctx)
-					err = nil // a deadlock between writers is their business
-				}
-				if err != nil {
-					t.Log(err)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	writeOutOfOrder(t, pool, writers, ops, 7, func(ctx context.Context, tx pgx.Tx, rng *rand.Rand, w, i int) error {
+		id := rng.IntN(100)
+		var err error
+		if rng.IntN(4) == 0 {
+			_, err = tx.Exec(ctx, `DELETE FROM plat.jobs WHERE id = $1`, id)
+		} else {
+			_, err = tx.Exec(ctx, putJobSQL, id, fmt.Sprintf("w%d op%d", w, i))
+		}
+		return err
+	})
 }
 
 // TestViewSync syncs from a platform's view through the triggers of

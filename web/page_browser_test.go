@@ -758,15 +758,9 @@ func testFrenchErrors(t *testing.T, ctx context.Context, base string) {
 	}
 }
 
-func testPhoneMap(t *testing.T, ctx context.Context, base string) {
-	loaded(t, ctx, base+"/?q=boulanger&where=Saint-Brieuc&radius_km=30")
-	got := results(t, ctx, "results", "")
-	state := eval[map[string]any](t, ctx, `({map: document.getElementById("map-pane").hidden, toggle: document.getElementById("view-switch").hidden,
-		leaflet: typeof window.L})`)
-	if state["map"] != true || state["toggle"] != false || state["leaflet"] != "undefined" {
-		t.Fatalf("phone before the toggle: %v, want the list, a toggle and Leaflet not loaded", state)
-	}
-	do(t, ctx, chromedp.Click(chromedp.CSS("#show-map")))
+// wantMarkers waits for the map's markers: one per located hit shown.
+func wantMarkers(t *testing.T, ctx context.Context, got shown) {
+	t.Helper()
 	n := waitFor[float64](t, ctx, "markers", `(() => { const n = document.querySelectorAll("#map .hit-marker").length; return n ? n : null; })()`)
 	located := 0
 	for _, h := range got.Hits {
@@ -777,6 +771,18 @@ func testPhoneMap(t *testing.T, ctx context.Context, base string) {
 	if int(n) != located {
 		t.Errorf("%v markers, want one per located hit (%d)", n, located)
 	}
+}
+
+func testPhoneMap(t *testing.T, ctx context.Context, base string) {
+	loaded(t, ctx, base+"/?q=boulanger&where=Saint-Brieuc&radius_km=30")
+	got := results(t, ctx, "results", "")
+	state := eval[map[string]any](t, ctx, `({map: document.getElementById("map-pane").hidden, toggle: document.getElementById("view-switch").hidden,
+		leaflet: typeof window.L})`)
+	if state["map"] != true || state["toggle"] != false || state["leaflet"] != "undefined" {
+		t.Fatalf("phone before the toggle: %v, want the list, a toggle and Leaflet not loaded", state)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS("#show-map")))
+	wantMarkers(t, ctx, got)
 	if eval[bool](t, ctx, `document.querySelector("#hits").offsetParent !== null`) {
 		t.Error("the list still shows with the map chosen")
 	}

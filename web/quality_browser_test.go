@@ -68,16 +68,7 @@ func TestMapTiles(t *testing.T) {
 			before := served.Load()
 			loaded(t, ctx, base+"/?q=boulanger&where=Saint-Brieuc&radius_km=30")
 			got := results(t, ctx, "results", "")
-			n := waitFor[float64](t, ctx, "markers", `(() => { const n = document.querySelectorAll("#map .hit-marker").length; return n ? n : null; })()`)
-			located := 0
-			for _, h := range got.Hits {
-				if h.Where != "à distance" {
-					located++
-				}
-			}
-			if int(n) != located {
-				t.Errorf("%v markers, want one per located hit (%d)", n, located)
-			}
+			wantMarkers(t, ctx, got)
 			if !eval[bool](t, ctx, `document.querySelectorAll("#map .search-circle").length === 1`) {
 				t.Error("no search circle")
 			}
