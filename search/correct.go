@@ -27,7 +27,7 @@ const maxCorrected = 4
 //
 // The caller holds ix.mu (read): the titles' vocabulary changes with Apply.
 func (ix *Index) correct(ctx context.Context, q string) (string, error) {
-	words := strings.FieldsFunc(stageindex.Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	words := foldedWords(q)
 	cw := ix.thes.words()
 	changed := false
 	tried := 0
@@ -35,9 +35,7 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		_, hand := cw.hand[w]
-		_, fromROME := cw.rome[w]
-		if hand || fromROME || len(ix.analyze(AnalyzerText, w)) == 0 {
+		if cw.knows(w) || len(ix.analyze(AnalyzerText, w)) == 0 {
 			continue // a known word, or a stop word ("stage" is not "sage")
 		}
 		if vw, known := ix.vocab.words[w]; known && vw.count > 0 {
@@ -95,9 +93,7 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 				}
 			}
 			for v := range ix.vocab.byLen[n] {
-				_, inHand := cw.hand[v]
-				_, inROME := cw.rome[v]
-				if !inHand && !inROME {
+				if !cw.knows(v) {
 					consider(v, false)
 				}
 			}
@@ -156,6 +152,20 @@ type correctionWords struct {
 	rome       map[string]struct{}
 	romeByLen  [][]string
 	romeSounds map[string][]string
+}
+
+// knows reports whether w (folded) is a word of the thesaurus, hand-written
+// or ROME's.
+func (c *correctionWords) knows(w string) bool {
+	_, hand := c.hand[w]
+	_, fromROME := c.rome[w]
+	return hand || fromROME
+}
+
+// foldedWords are the words of q, folded, split at whatever is not a
+// letter or a digit: the words correct and admit look up.
+func foldedWords(q string) []string {
+	return strings.FieldsFunc(stageindex.Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 // words returns the thesaurus' correction words, built on first use.

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -334,13 +333,8 @@ const noiseWords = 3
 func (ix *Index) admit(ctx context.Context, q string) (release func(), err error) {
 	cw := ix.thes.words()
 	unknown := 0
-	for _, w := range strings.FieldsFunc(stageindex.Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if utf8.RuneCountInString(w) < 5 {
-			continue
-		}
-		_, hand := cw.hand[w]
-		_, fromROME := cw.rome[w]
-		if !hand && !fromROME {
+	for _, w := range foldedWords(q) {
+		if utf8.RuneCountInString(w) >= 5 && !cw.knows(w) {
 			unknown++
 		}
 	}
