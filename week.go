@@ -12,13 +12,21 @@ func ParseWeek(s string) (time.Time, error) {
 	if len(s) != 8 || s[4] != '-' || s[5] != 'W' {
 		return time.Time{}, fmt.Errorf("%q is not an ISO week like 2026-W05", s)
 	}
-	for _, c := range s[:4] + s[6:] {
+	// Digits by hand: reopening an index parses every offer's weeks, and
+	// fmt.Sscanf was a tenth of it.
+	for i, c := range []byte(s) {
+		if i == 4 || i == 5 {
+			continue
+		}
 		if c < '0' || c > '9' {
 			return time.Time{}, fmt.Errorf("%q is not an ISO week like 2026-W05", s)
 		}
+		if i < 4 {
+			year = year*10 + int(c-'0')
+		} else {
+			week = week*10 + int(c-'0')
+		}
 	}
-	fmt.Sscanf(s[:4], "%d", &year)
-	fmt.Sscanf(s[6:], "%d", &week)
 	if year < 2000 || year > 2100 {
 		return time.Time{}, fmt.Errorf("%q: year out of range", s)
 	}

@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // ErrIncompatible is wrapped by Open's error when the directory holds no
@@ -276,6 +276,58 @@ func Open(cfg Config) (*Index, error) {
 	return ix, nil
 }
 
+// storedSources calls fn with the id and stored copy (fieldSource) of every
+// live document of t, segment by segment. It reads the scorch segments
+// directly: a match-all search fetching the same fields looked each
+// document up by id again and built a document per hit, two fifths of a
+// reopen. src is only valid during the call.
+func storedSources(t bleve.Index, fn func(id string, src []byte) error) error {
+	adv, err := t.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return fmt.Errorf("not a scorch index (%T)", r)
+	}
+	for _, seg := range snap.Segments() {
+		live := seg.DocNumbersLive()
+		it := live.Iterator()
+		for it.HasNext() {
+			var id string
+			found := false
+			var ferr error
+			// The values live in a pooled buffer that Bleve reuses once
+			// VisitDocument returns: fn runs inside the visit.
+			err := seg.VisitDocument(uint64(it.Next()), func(field string, _ byte, val []byte, _ []uint64) bool {
+				switch field {
+				case "_id":
+					id = string(val)
+				case fieldSource:
+					found = true
+					ferr = fn(id, val)
+				}
+				return ferr == nil
+			})
+			if err == nil {
+				err = ferr
+			}
+			if err == nil && !found {
+				err = fmt.Errorf("offer %s: no stored copy", id)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Pending returns the ids of the offers Open could not trust (a crash cut
 // their last write short): they are in no shard until an Apply writes or
 // deletes them, which the caller does from its source of truth.
@@ -298,26 +350,11 @@ func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, e
 		return nil, nil, fmt.Errorf("shard %s: %w", key, err)
 	}
 	s = &shard{key: key, text: t, minLat: math.Inf(1), maxLat: math.Inf(-1), minLng: math.Inf(1), maxLng: math.Inf(-1)}
-	n, err := t.DocCount()
-	if err != nil {
-		t.Close()
-		return nil, nil, fmt.Errorf("shard %s: %w", key, err)
-	}
-	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), int(n)+1, 0, false)
-	req.Fields = []string{fieldSource}
-	req.Sort = nil
-	res, err := t.Search(req)
-	if err != nil {
-		t.Close()
-		return nil, nil, fmt.Errorf("shard %s: %w", key, err)
-	}
-	docs = make([]*doc, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		src, _ := h.Fields[fieldSource].(string)
-		o, insee, romes, err := decodeDoc([]byte(src))
-		if err != nil || o.ID != h.ID {
-			t.Close()
-			return nil, nil, fmt.Errorf("shard %s: offer %s: stored copy unreadable", key, h.ID)
+	docs = make([]*doc, 0, 1024)
+	err = storedSources(t, func(id string, src []byte) error {
+		o, insee, romes, err := decodeDoc(src)
+		if err != nil || o.ID != id {
+			return fmt.Errorf("offer %s: stored copy unreadable", id)
 		}
 		d := baseDoc(&o)
 		d.insee = insee
@@ -327,10 +364,14 @@ func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, e
 			d.classify(ix.thes)
 		}
 		if d.shard != key {
-			t.Close()
-			return nil, nil, fmt.Errorf("shard %s: offer %s belongs to shard %s", key, h.ID, d.shard)
+			return fmt.Errorf("offer %s belongs to shard %s", id, d.shard)
 		}
 		docs = append(docs, d)
+		return nil
+	})
+	if err != nil {
+		t.Close()
+		return nil, nil, fmt.Errorf("shard %s: %w", key, err)
 	}
 	return s, docs, nil
 }

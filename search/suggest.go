@@ -44,17 +44,21 @@ type titleWord struct {
 
 // titleWords returns the distinct words of a title worth suggesting.
 func titleWords(title string) []titleWord {
+	// Without a map of seen words nor an upper-cased copy of each: every
+	// offer's title passes here when an index is built or reopened.
 	var out []titleWord
-	seen := map[string]bool{}
-	for i, w := range strings.FieldsFunc(title, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+	i := 0
+	for w := range strings.FieldsFuncSeq(title, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+		first := i == 0
+		i++
 		w = strings.Trim(w, "-")
-		if len([]rune(w)) < 4 || seen[w] {
+		if utf8.RuneCountInString(w) < 4 || slices.ContainsFunc(out, func(tw titleWord) bool { return tw.text == w }) {
 			continue
 		}
-		seen[w] = true
 		r, _ := utf8.DecodeRuneInString(w)
-		upper := strings.ToUpper(w) == w // an acronym or a title in capitals says nothing
-		out = append(out, titleWord{w, i > 0 && unicode.IsUpper(r) && !upper})
+		// An acronym or a title in capitals says nothing.
+		upper := !strings.ContainsFunc(w, unicode.IsLower)
+		out = append(out, titleWord{w, !first && unicode.IsUpper(r) && !upper})
 	}
 	return out
 }
