@@ -26,8 +26,9 @@ const codecVersion = 1
 // errCodec reports a stored copy that does not decode.
 var errCodec = errors.New("search: stored offer unreadable")
 
+// encodeDoc encodes d's offer, which is pending (newDoc).
 func encodeDoc(d *doc) []byte {
-	o := d.offer
+	o := d.pending
 	b := make([]byte, 0, 64+len(o.Title)+len(o.Description)+len(o.EmployerDescription))
 	b = append(b, codecVersion)
 	str := func(s string) {
@@ -82,7 +83,9 @@ func encodeDoc(d *doc) []byte {
 }
 
 // decodeDoc reverses encodeDoc: the offer, its commune and its fiches.
-func decodeDoc(b []byte) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
+// With alias, the strings point into b, which must then never change (an
+// offerStore chunk, or a buffer the caller copies what it keeps from).
+func decodeDoc(b []byte, alias bool) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
 	fail := func() (stageindex.Offer, string, [3]ficheScore, error) {
 		return stageindex.Offer{}, "", romes, errCodec
 	}
@@ -106,7 +109,12 @@ func decodeDoc(b []byte) (o stageindex.Offer, insee string, romes [3]ficheScore,
 			ok = false
 			return ""
 		}
-		s := string(b[:n])
+		var s string
+		if alias {
+			s = aliasString(b[:n])
+		} else {
+			s = string(b[:n])
+		}
 		b = b[n:]
 		return s
 	}
@@ -182,4 +190,24 @@ func decodeDoc(b []byte) (o stageindex.Offer, insee string, romes [3]ficheScore,
 		return fail()
 	}
 	return o, insee, romes, nil
+}
+
+// decodeTitle returns the title of the encoded offer b, pointing into b;
+// "" when b does not decode.
+func decodeTitle(b []byte) string {
+	if len(b) == 0 || b[0] != codecVersion {
+		return ""
+	}
+	b = b[1:]
+	for i := range 2 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return ""
+		}
+		if i == 1 {
+			return aliasString(b[k : k+int(n)])
+		}
+		b = b[k+int(n):]
+	}
+	return ""
 }

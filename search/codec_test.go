@@ -16,13 +16,15 @@ func TestCodecRoundTrip(t *testing.T) {
 	for _, o := range corpus() {
 		d := newDoc(&o, func(string, string) (string, bool) { return "22278", true }, thes)
 		b := encodeDoc(d)
-		got, insee, romes, err := decodeDoc(b)
-		if err != nil || !reflect.DeepEqual(got, o) || insee != d.insee || romes != d.romes {
-			t.Fatalf("%s: round trip gave %+v %q %v %v", o.ID, got, insee, romes, err)
-		}
-		for n := range len(b) {
-			if _, _, _, err := decodeDoc(b[:n]); err == nil {
-				t.Fatalf("%s: truncated to %d bytes, decoded without error", o.ID, n)
+		for _, alias := range []bool{false, true} {
+			got, insee, romes, err := decodeDoc(b, alias)
+			if err != nil || !reflect.DeepEqual(got, o) || insee != d.insee || romes != d.romes {
+				t.Fatalf("%s: round trip (alias %v) gave %+v %q %v %v", o.ID, alias, got, insee, romes, err)
+			}
+			for n := range len(b) {
+				if _, _, _, err := decodeDoc(b[:n], alias); err == nil {
+					t.Fatalf("%s: truncated to %d bytes, decoded without error", o.ID, n)
+				}
 			}
 		}
 	}
@@ -33,6 +35,6 @@ func FuzzDecodeDoc(f *testing.F) {
 	f.Add(encodeDoc(newDoc(&o, nil, nil)))
 	f.Add([]byte{codecVersion, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		decodeDoc(b) // must not panic
+		decodeDoc(b, true) // must not panic
 	})
 }

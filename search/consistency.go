@@ -81,12 +81,12 @@ func (ix *Index) checkShards(ctx context.Context) (ShardCheck, error) {
 		if d == nil {
 			continue
 		}
-		if s, ok := ix.byID[d.offer.ID]; !ok || s != int32(slot) {
+		if s, ok := ix.byID[d.id]; !ok || s != int32(slot) {
 			c.BadSlots++
 			continue
 		}
-		if !inShard[d.shard][d.offer.ID] {
-			c.Unindexed = append(c.Unindexed, d.offer.ID)
+		if !inShard[d.shard][d.id] {
+			c.Unindexed = append(c.Unindexed, d.id)
 		}
 	}
 	slices.Sort(c.Unindexed)
@@ -141,7 +141,7 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 		if d == nil {
 			continue
 		}
-		if s, ok := ix.byID[d.offer.ID]; !ok || s != int32(slot) {
+		if s, ok := ix.byID[d.id]; !ok || s != int32(slot) {
 			// Nothing points to it: free it as remove would.
 			if d.hot.has(flagHasLoc) {
 				ix.cells.Remove(int32(slot), d.lat, d.lng)
@@ -154,7 +154,8 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 					}
 				}
 			}
-			ix.vocab.add(d.offer.Title, -1)
+			ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), -1)
+			ix.store.drop(d.rec)
 			ix.docs[slot], ix.hot[slot] = nil, hot{}
 			ix.free = append(ix.free, int32(slot))
 		}
@@ -206,7 +207,8 @@ func (ix *Index) Offers(fn func(o *stageindex.Offer)) {
 	defer ix.mu.RUnlock()
 	for _, d := range ix.docs {
 		if d != nil {
-			fn(d.offer)
+			o := ix.offerOf(d)
+			fn(&o)
 		}
 	}
 }

@@ -9,11 +9,16 @@ import (
 	"github.com/stageindex/stageindex"
 )
 
-// doc is an offer as the search core keeps it: the offer itself and what
-// locates it in the index structures. What every query reads per candidate
-// lives apart, in hot.
+// doc is an offer as the search core keeps it: where its encoded form is
+// in the index's offerStore, and what locates it in the index structures.
+// What every query reads per candidate lives apart, in hot.
 type doc struct {
-	offer    *stageindex.Offer
+	id  string
+	rec rec // in Index.store, once inserted
+	// pending is the offer while an Apply writes it (newDoc), and enc its
+	// encoded form; both are nil once insert has put enc in the store.
+	pending  *stageindex.Offer
+	enc      []byte
 	lat, lng float64
 	dept     string
 	insee    string
@@ -57,17 +62,17 @@ func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)
 	if communeOf != nil && o.Zipcode != "" {
 		d.insee, _ = communeOf(o.Zipcode, o.City)
 	}
-	d.classify(thes)
+	d.classify(o, thes)
+	d.enc = encodeDoc(d)
 	return d
 }
 
 // classify sets d's ROME fiches from its words (nothing without a ROME
 // model).
-func (d *doc) classify(thes *Thesaurus) {
+func (d *doc) classify(o *stageindex.Offer, thes *Thesaurus) {
 	if thes == nil || thes.rome == nil {
 		return
 	}
-	o := d.offer
 	w := thes.rome.words
 	terms := w.terms(titleForIndex(o.Title, o.Sector, o.EmployerName), make([]string, 0, 128))
 	nt := len(terms)
@@ -82,9 +87,15 @@ func (d *doc) setROMEs(r [3]ficheScore) {
 	d.hot.rome = r[0].fiche
 }
 
-// baseDoc is an offer's doc without its commune and ROME fiches.
+// baseDoc is an offer's doc without its commune and ROME fiches, its
+// offer pending. The strings it keeps are copies: o may be decoded in
+// place from a buffer that is about to change (Open).
 func baseDoc(o *stageindex.Offer) *doc {
-	d := &doc{offer: o, dept: o.Department, shard: shardKey(o)}
+	dept := strings.Clone(o.Department)
+	d := &doc{id: strings.Clone(o.ID), pending: o, dept: dept, shard: dept}
+	if dept == "" {
+		d.shard = shardKey(o)
+	}
 	h := &d.hot
 	h.sector, h.published, h.flags, h.rome = -1, math.MaxInt64, flagLive, -1
 	d.romes = [3]ficheScore{{-1, 0}, {-1, 0}, {-1, 0}}

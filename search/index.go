@@ -79,6 +79,7 @@ type Index struct {
 	shards  map[string]*shard
 	depts   []string // interned department codes, for facet counting
 	vocab   *vocab
+	store   offerStore // the offers of docs, encoded (see doc.rec)
 }
 
 // shard is one department's text index. gen changes with every write so that
@@ -154,7 +155,7 @@ func (ix *Index) Get(id string) (stageindex.Offer, bool) {
 	if !ok {
 		return stageindex.Offer{}, false
 	}
-	return *ix.docs[slot].offer, true
+	return ix.offerOf(ix.docs[slot]), true
 }
 
 // IDs returns the ids of every offer held, for reconciliation.
@@ -245,8 +246,8 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 		return "", false
 	}
 	for _, d := range newDocs {
-		if old, ok := oldShard(d.offer.ID); ok && old != d.shard {
-			get(old).deletes = append(get(old).deletes, d.offer.ID)
+		if old, ok := oldShard(d.id); ok && old != d.shard {
+			get(old).deletes = append(get(old).deletes, d.id)
 		}
 		get(d.shard).docs = append(get(d.shard).docs, d)
 	}
@@ -280,9 +281,10 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 		sortByCell(newDocs)
 	}
 	for _, d := range newDocs {
-		ix.remove(d.offer.ID)
+		ix.remove(d.id)
 		ix.insert(d)
 	}
+	ix.compactStore()
 	for key := range work {
 		ix.shards[key].gen++
 	}
@@ -420,8 +422,18 @@ func (ix *Index) writeShard(j *shardWork) error {
 		b.Delete(id)
 	}
 	for _, d := range j.docs {
-		if err := b.Index(d.offer.ID, bleveDoc(d, ix.cfg.Dir != "")); err != nil {
-			return fmt.Errorf("search: index %s: %w", d.offer.ID, err)
+		var fields map[string]any
+		if d.pending != nil {
+			fields = bleveDoc(d, ix.cfg.Dir != "")
+		} else {
+			// A doc already inserted, written again by Repair.
+			ix.mu.RLock()
+			o := ix.offerOf(d)
+			fields = bleveFields(&o, ix.store.bytes(d.rec), ix.cfg.Dir != "")
+			ix.mu.RUnlock()
+		}
+		if err := b.Index(d.id, fields); err != nil {
+			return fmt.Errorf("search: index %s: %w", d.id, err)
 		}
 	}
 	if err := s.text.Batch(b); err != nil {
@@ -448,7 +460,8 @@ func (ix *Index) remove(id string) {
 			}
 		}
 	}
-	ix.vocab.add(d.offer.Title, -1)
+	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), -1)
+	ix.store.drop(d.rec)
 	ix.docs[slot] = nil
 	ix.hot[slot] = hot{}
 	ix.free = append(ix.free, slot)
@@ -465,11 +478,16 @@ func (ix *Index) insert(d *doc) {
 		ix.docs = append(ix.docs, nil)
 		ix.hot = append(ix.hot, hot{})
 	}
+	if d.enc != nil {
+		d.rec = ix.store.add(d.enc)
+		d.pending, d.enc = nil, nil
+	}
+	ix.store.keep(d.rec)
+	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
 	ix.docs[slot] = d
-	ix.byID[d.offer.ID] = slot
+	ix.byID[d.id] = slot
 	d.hot.deptIdx = ix.internDept(d.dept)
 	ix.hot[slot] = d.hot
-	ix.vocab.add(d.offer.Title, 1)
 	s := ix.shards[d.shard]
 	s.n++
 	for _, r := range d.romes {

@@ -73,9 +73,12 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 	return m, nil
 }
 
-// bleveDoc is what Bleve indexes for an offer.
-func bleveDoc(d *doc, stored bool) map[string]any {
-	o := d.offer
+// bleveDoc is what Bleve indexes for a pending doc (newDoc).
+func bleveDoc(d *doc, stored bool) map[string]any { return bleveFields(d.pending, d.enc, stored) }
+
+// bleveFields is what Bleve indexes for offer o, whose encoded form
+// (encodeDoc) is enc.
+func bleveFields(o *stageindex.Offer, enc []byte, stored bool) map[string]any {
 	m := map[string]any{
 		fieldTitle:         titleForIndex(o.Title, o.Sector, o.EmployerName),
 		fieldDescription:   o.Description,
@@ -85,7 +88,7 @@ func bleveDoc(d *doc, stored bool) map[string]any {
 		fieldSector:        o.Sector,
 	}
 	if stored {
-		m[fieldSource] = string(encodeDoc(d))
+		m[fieldSource] = string(enc)
 	}
 	return m
 }

@@ -65,7 +65,7 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 }
 
 func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.Segment) stageindex.Hit {
-	o := ix.docs[k.slot].offer
+	o := ix.offerOf(ix.docs[k.slot])
 	h := stageindex.Hit{
 		ID: o.ID, Title: o.Title, EmployerName: o.EmployerName,
 		Sector: o.Sector, Tracks: o.Tracks, City: o.City, Zipcode: o.Zipcode, Department: o.Department,

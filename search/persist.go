@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -193,6 +194,7 @@ func Open(cfg Config) (*Index, error) {
 	type loaded struct {
 		s    *shard
 		docs []*doc
+		buf  []byte
 		err  error
 	}
 	results := make([]loaded, len(keys))
@@ -204,8 +206,8 @@ func Open(cfg Config) (*Index, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			s, docs, err := ix.openShard(key, m.ROMEModel == ix.romeModel())
-			results[i] = loaded{s, docs, err}
+			s, docs, buf, err := ix.openShard(key, m.ROMEModel == ix.romeModel())
+			results[i] = loaded{s, docs, buf, err}
 		}()
 	}
 	wg.Wait()
@@ -234,10 +236,10 @@ func Open(cfg Config) (*Index, error) {
 	seen := map[string]bool{}
 	for _, r := range results {
 		for _, d := range r.docs {
-			if seen[d.offer.ID] {
-				suspect[d.offer.ID] = true
+			if seen[d.id] {
+				suspect[d.id] = true
 			}
-			seen[d.offer.ID] = true
+			seen[d.id] = true
 		}
 	}
 	ix.pending = slices.Sorted(maps.Keys(suspect))
@@ -262,12 +264,17 @@ func Open(cfg Config) (*Index, error) {
 	defer ix.mu.Unlock()
 	for _, r := range results {
 		ix.shards[r.s.key] = r.s
+		chunk := ix.store.adopt(r.buf)
 		for _, d := range r.docs {
-			if !suspect[d.offer.ID] {
+			if d.enc == nil {
+				d.rec.chunk = chunk
+			}
+			if !suspect[d.id] {
 				ix.insert(d)
 			}
 		}
 	}
+	ix.compactStore()
 	if len(keys) != len(m.Shards) || m.ROMEModel != ix.romeModel() {
 		if err := writeMeta(cfg.Dir, keys, ix.romeModel()); err != nil {
 			return nil, err
@@ -339,39 +346,53 @@ func (ix *Index) Pending() []string {
 
 // openShard opens one shard and decodes the offers stored in it. Bleve may
 // panic on a damaged segment file: that is an unusable directory too.
-func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, err error) {
+//
+// The stored copies are laid end to end in buf, for the offer store to
+// adopt as a chunk; each doc's rec is its place in buf (a doc whose ROME
+// fiches were computed again carries its new encoding in enc instead).
+func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, buf []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s, docs, err = nil, nil, fmt.Errorf("shard %s: %v", key, r)
+			s, docs, buf, err = nil, nil, nil, fmt.Errorf("shard %s: %v", key, r)
 		}
 	}()
 	t, err := bleve.OpenUsing(shardPath(ix.cfg.Dir, key), diskShardConfig())
 	if err != nil {
-		return nil, nil, fmt.Errorf("shard %s: %w", key, err)
+		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
 	}
 	s = &shard{key: key, text: t, minLat: math.Inf(1), maxLat: math.Inf(-1), minLng: math.Inf(1), maxLng: math.Inf(-1)}
 	docs = make([]*doc, 0, 1024)
 	err = storedSources(t, func(id string, src []byte) error {
-		o, insee, romes, err := decodeDoc(src)
+		// Decoded in place: src is only read here, and what the doc keeps
+		// is copied (baseDoc), or is src itself, appended to buf.
+		o, insee, romes, err := decodeDoc(src, true)
 		if err != nil || o.ID != id {
 			return fmt.Errorf("offer %s: stored copy unreadable", id)
 		}
 		d := baseDoc(&o)
-		d.insee = insee
-		if sameModel {
-			d.setROMEs(romes)
-		} else {
-			d.classify(ix.thes)
-		}
+		d.pending = nil
+		d.insee = strings.Clone(insee)
 		if d.shard != key {
 			return fmt.Errorf("offer %s belongs to shard %s", id, d.shard)
+		}
+		if sameModel {
+			d.setROMEs(romes)
+			d.rec = rec{off: uint32(len(buf)), n: uint32(len(src))}
+			buf = append(buf, src...)
+		} else {
+			d.classify(&o, ix.thes)
+			d.pending = &o
+			d.enc = encodeDoc(d)
+			d.pending = nil
 		}
 		docs = append(docs, d)
 		return nil
 	})
 	if err != nil {
 		t.Close()
-		return nil, nil, fmt.Errorf("shard %s: %w", key, err)
+		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
 	}
-	return s, docs, nil
+	// buf grew by doubling: kept as it is, up to half of it would be
+	// capacity nobody uses.
+	return s, docs, append(make([]byte, 0, len(buf)), buf...), nil
 }

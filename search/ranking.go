@@ -211,7 +211,7 @@ func (ix *Index) less(order stageindex.SortOrder) func(a, b hitKey) int {
 		if c := cmp.Compare(b.published, a.published); c != 0 {
 			return c
 		}
-		return cmp.Compare(ix.docs[a.slot].offer.ID, ix.docs[b.slot].offer.ID)
+		return cmp.Compare(ix.docs[a.slot].id, ix.docs[b.slot].id)
 	}
 	switch order {
 	case stageindex.SortDistance:

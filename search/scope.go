@@ -72,7 +72,8 @@ func (ix *Index) matching(ctx context.Context, req stageindex.SearchRequest) ([]
 	slices.SortFunc(keys, ix.less(req.Sort))
 	out := make([]*stageindex.Offer, len(keys))
 	for i, k := range keys {
-		out[i] = ix.docs[k.slot].offer
+		o := ix.offerOf(ix.docs[k.slot])
+		out[i] = &o
 	}
 	return out, nil
 }
@@ -135,7 +136,7 @@ func (s *scopeVocabs) vocab(ix *Index, allowed []string) *vocab {
 	v := newVocab()
 	for _, d := range ix.docs {
 		if d != nil && in[d.dept] {
-			v.add(d.offer.Title, 1)
+			v.add(decodeTitle(ix.store.bytes(d.rec)), 1)
 		}
 	}
 	if s.m == nil || len(s.m) >= maxScopes {

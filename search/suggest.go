@@ -72,7 +72,10 @@ func (v *vocab) add(title string, delta int) {
 			if delta < 0 {
 				continue
 			}
-			vw = &vocabWord{text: strings.ToLower(w)}
+			// Copies: the title may point into the offer store, whose
+			// chunks a held word would keep alive after a rewrite.
+			k = strings.Clone(k)
+			vw = &vocabWord{text: strings.Clone(strings.ToLower(w))}
 			v.words[k] = vw
 			if !strings.Contains(k, " ") {
 				if v.byLen[len(k)] == nil {
@@ -224,17 +227,21 @@ func (ix *Index) countStats(allowed []string, now int64) stageindex.Stats {
 			continue
 		}
 		st.Offers++
-		if d.offer.Remote {
+		// From hot, not the stored offer: validated offers have known
+		// tracks and sectors only.
+		if d.hot.has(flagRemote) {
 			st.Remote++
 		}
 		if d.dept != "" {
 			st.Departments[d.dept]++
 		}
-		for _, t := range d.offer.Tracks {
-			st.Tracks[string(t)]++
+		for i, t := range stageindex.Tracks {
+			if d.hot.tracks&(1<<i) != 0 {
+				st.Tracks[string(t)]++
+			}
 		}
-		if d.offer.Sector != "" {
-			st.Sectors[d.offer.Sector]++
+		if d.hot.sector >= 0 {
+			st.Sectors[stageindex.Sectors[d.hot.sector]]++
 		}
 	}
 	return st
