@@ -361,7 +361,14 @@ func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, b
 		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
 	}
 	s = &shard{key: key, text: t, minLat: math.Inf(1), maxLat: math.Inf(-1), minLng: math.Inf(1), maxLng: math.Inf(-1)}
-	docs = make([]*doc, 0, 1024)
+	// About 600 bytes an offer: sized once rather than grown by doubling.
+	count, err := t.DocCount()
+	if err != nil {
+		t.Close()
+		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
+	}
+	buf = make([]byte, 0, count*640)
+	docs = make([]*doc, 0, count)
 	err = storedSources(t, func(id string, src []byte) error {
 		// Decoded in place: src is only read here, and what the doc keeps
 		// is copied (baseDoc), or is src itself, appended to buf.
@@ -392,7 +399,9 @@ func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, b
 		t.Close()
 		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
 	}
-	// buf grew by doubling: kept as it is, up to half of it would be
-	// capacity nobody uses.
-	return s, docs, append(make([]byte, 0, len(buf)), buf...), nil
+	if cap(buf)-len(buf) > len(buf)/8 {
+		// Kept as it is, the estimate's excess would be memory nobody uses.
+		buf = append(make([]byte, 0, len(buf)), buf...)
+	}
+	return s, docs, buf, nil
 }
