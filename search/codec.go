@@ -29,7 +29,12 @@ var errCodec = errors.New("search: stored offer unreadable")
 // encodeDoc encodes d's offer, which is pending (newDoc).
 func encodeDoc(d *doc) []byte {
 	o := d.pending
-	b := make([]byte, 0, 64+len(o.Title)+len(o.Description)+len(o.EmployerDescription))
+	return appendDoc(make([]byte, 0, 64+len(o.Title)+len(o.Description)+len(o.EmployerDescription)), d)
+}
+
+// appendDoc appends the encoding of d's pending offer to b.
+func appendDoc(b []byte, d *doc) []byte {
+	o := d.pending
 	b = append(b, codecVersion)
 	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))

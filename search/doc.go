@@ -15,10 +15,9 @@ import (
 type doc struct {
 	id  string
 	rec rec // in Index.store, once inserted
-	// pending is the offer while an Apply writes it (newDoc), and enc its
-	// encoded form; both are nil once insert has put enc in the store.
+	// pending is the offer while an Apply writes it (newDoc); nil once
+	// insert has put it, encoded, in the store.
 	pending  *stageindex.Offer
-	enc      []byte
 	lat, lng float64
 	dept     string
 	insee    string
@@ -63,7 +62,6 @@ func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool)
 		d.insee, _ = communeOf(o.Zipcode, o.City)
 	}
 	d.classify(o, thes)
-	d.enc = encodeDoc(d)
 	return d
 }
 

@@ -80,6 +80,7 @@ type Index struct {
 	depts   []string // interned department codes, for facet counting
 	vocab   *vocab
 	store   offerStore // the offers of docs, encoded (see doc.rec)
+	encBuf  []byte     // insert's scratch
 }
 
 // shard is one department's text index. gen changes with every write so that
@@ -353,8 +354,9 @@ func (ix *Index) newDocs(upserts []stageindex.Offer) []*doc {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(upserts); i += workers {
-				o := upserts[i]
-				out[i] = newDoc(&o, ix.cfg.CommuneOf, ix.thes)
+				// The caller's offer itself, not a copy: a doc points to
+				// it only until insert has encoded it, within this Apply.
+				out[i] = newDoc(&upserts[i], ix.cfg.CommuneOf, ix.thes)
 			}
 		})
 	}
@@ -478,9 +480,13 @@ func (ix *Index) insert(d *doc) {
 		ix.docs = append(ix.docs, nil)
 		ix.hot = append(ix.hot, hot{})
 	}
-	if d.enc != nil {
-		d.rec = ix.store.add(d.enc)
-		d.pending, d.enc = nil, nil
+	if d.pending != nil {
+		// Encoded here, into a buffer reused from insert to insert, rather
+		// than kept per doc through the Apply: a build would hold every
+		// offer twice.
+		ix.encBuf = appendDoc(ix.encBuf[:0], d)
+		d.rec = ix.store.add(ix.encBuf)
+		d.pending = nil
 	}
 	ix.store.keep(d.rec)
 	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)

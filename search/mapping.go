@@ -74,10 +74,16 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 }
 
 // bleveDoc is what Bleve indexes for a pending doc (newDoc).
-func bleveDoc(d *doc, stored bool) map[string]any { return bleveFields(d.pending, d.enc, stored) }
+func bleveDoc(d *doc, stored bool) map[string]any {
+	var enc []byte
+	if stored {
+		enc = encodeDoc(d)
+	}
+	return bleveFields(d.pending, enc, stored)
+}
 
 // bleveFields is what Bleve indexes for offer o, whose encoded form
-// (encodeDoc) is enc.
+// (encodeDoc) is enc when stored.
 func bleveFields(o *stageindex.Offer, enc []byte, stored bool) map[string]any {
 	m := map[string]any{
 		fieldTitle:         titleForIndex(o.Title, o.Sector, o.EmployerName),
@@ -88,7 +94,7 @@ func bleveFields(o *stageindex.Offer, enc []byte, stored bool) map[string]any {
 		fieldSector:        o.Sector,
 	}
 	if stored {
-		m[fieldSource] = string(enc)
+		m[fieldSource] = aliasString(enc) // enc is never written again
 	}
 	return m
 }

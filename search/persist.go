@@ -266,7 +266,7 @@ func Open(cfg Config) (*Index, error) {
 		ix.shards[r.s.key] = r.s
 		chunk := ix.store.adopt(r.buf)
 		for _, d := range r.docs {
-			if d.enc == nil {
+			if d.pending == nil {
 				d.rec.chunk = chunk
 			}
 			if !suspect[d.id] {
@@ -349,7 +349,7 @@ func (ix *Index) Pending() []string {
 //
 // The stored copies are laid end to end in buf, for the offer store to
 // adopt as a chunk; each doc's rec is its place in buf (a doc whose ROME
-// fiches were computed again carries its new encoding in enc instead).
+// fiches were computed again is pending instead, for insert to encode).
 func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, buf []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -387,10 +387,11 @@ func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, b
 			d.rec = rec{off: uint32(len(buf)), n: uint32(len(src))}
 			buf = append(buf, src...)
 		} else {
-			d.classify(&o, ix.thes)
-			d.pending = &o
-			d.enc = encodeDoc(d)
-			d.pending = nil
+			// New fiches: encoded again by insert, from a copy (o points
+			// into src).
+			own, _, _, _ := decodeDoc(src, false)
+			d.classify(&own, ix.thes)
+			d.pending = &own
 		}
 		docs = append(docs, d)
 		return nil
