@@ -62,6 +62,8 @@ type Index struct {
 
 	// gen counts the Applies, for the API's ETags (see Generation).
 	gen atomic.Uint64
+	// applying counts the Applies under way, for Warm to give way to them.
+	applying atomic.Int32
 	// scopes are the title vocabularies of partner scopes (SuggestIn).
 	scopes scopeVocabs
 
@@ -226,6 +228,8 @@ func (ix *Index) newShard(key string) (*shard, error) {
 func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes []string) error {
 	ix.applyMu.Lock()
 	defer ix.applyMu.Unlock()
+	ix.applying.Add(1)
+	defer ix.applying.Add(-1)
 
 	newDocs := ix.newDocs(upserts)
 	// Text first, outside the read lock: a search racing with this write sees

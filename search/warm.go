@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // warmPopularity is the thesaurus popularity from which a job or field is
@@ -34,8 +35,20 @@ func (ix *Index) WarmQueries() []string {
 // that the first pupils after a build or a restart do not pay for Bleve's
 // cold work. It holds the index for one query at a time, so writes and a
 // Close interleave; it stops when ctx ends or the index is closed.
+//
+// It gives way to writes: a sync pass just after a restart took three
+// times as long beside the warming (its CPU, and the cache it fills, in
+// a process at its memory limit), and fresh offers matter more than a
+// warm cache.
 func (ix *Index) Warm(ctx context.Context, queries []string) error {
 	for _, q := range queries {
+		for ix.applying.Load() > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -59,6 +72,9 @@ func (ix *Index) warmOne(q string) (done bool, err error) {
 		return false, nil
 	}
 	for _, s := range ix.shards {
+		if ix.applying.Load() > 0 {
+			break // the rest of q stays cold (see Warm)
+		}
 		if _, err := ix.shardMatches(context.Background(), s, p, phaseClose, nil); err != nil {
 			return false, err
 		}

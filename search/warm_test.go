@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stageindex/stageindex"
 )
@@ -34,5 +35,28 @@ func TestWarm(t *testing.T) {
 		if !slices.Equal(ids(warm.Hits), ids(want.Hits)) {
 			t.Errorf("%q: warmed %v, cold %v", q, ids(warm.Hits), ids(want.Hits))
 		}
+	}
+}
+
+// TestWarmGivesWayToApply: while an Apply is under way, Warm runs no query
+// (it waits, until its context ends); once none is, it warms.
+func TestWarmGivesWayToApply(t *testing.T) {
+	ix := newTestIndex(t)
+	qs := ix.WarmQueries()
+	ix.applying.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := ix.Warm(ctx, qs); err == nil {
+		t.Fatal("Warm returned during an Apply without its context ending")
+	}
+	if n := ix.cache.Len(); n != 0 {
+		t.Fatalf("%d cache entries warmed during an Apply", n)
+	}
+	ix.applying.Add(-1)
+	if err := ix.Warm(context.Background(), qs); err != nil {
+		t.Fatal(err)
+	}
+	if n := ix.cache.Len(); n < len(qs) {
+		t.Fatalf("cache holds %d entries after warming %d queries", n, len(qs))
 	}
 }
