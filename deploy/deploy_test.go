@@ -347,6 +347,9 @@ func TestChartDefaults(t *testing.T) {
 		t.Errorf("replicas %v, want 2", w.Spec.Replicas)
 	}
 	checkPod(t, w, "pg-url", "url")
+	if _, _, ok := w.Spec.Template.Spec.Containers[0].env("GOMEMLIMIT"); ok {
+		t.Error("GOMEMLIMIT set by default: serve's own limit should apply")
+	}
 	checkService(t, ms, w)
 	if len(find(ms, "Secret")) != 0 {
 		t.Error("a Secret rendered although database.existingSecret names one")
@@ -480,7 +483,7 @@ func TestChartPersistenceAutoscalingMigrate(t *testing.T) {
 func TestChartOneReplicaAndErrors(t *testing.T) {
 	t.Parallel()
 	ms, err := render(t, "one", "database.existingSecret=pg", "replicaCount=1", "config.source=platform.offers",
-		"config.rebuildSchedule=@daily", "config.trustedProxies=10.244.0.0/16", "config.maxConnsPerIP=-1")
+		"config.rebuildSchedule=@daily", "config.trustedProxies=10.244.0.0/16", "config.maxConnsPerIP=-1", "config.goMemLimit=270MiB")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,7 +495,7 @@ func TestChartOneReplicaAndErrors(t *testing.T) {
 		t.Errorf("STAGEINDEX_SOURCE %q", v)
 	}
 	for name, want := range map[string]string{"STAGEINDEX_REBUILD_SCHEDULE": "@daily",
-		"STAGEINDEX_TRUSTED_PROXIES": "10.244.0.0/16", "STAGEINDEX_MAX_CONNS_PER_IP": "-1"} {
+		"STAGEINDEX_TRUSTED_PROXIES": "10.244.0.0/16", "STAGEINDEX_MAX_CONNS_PER_IP": "-1", "GOMEMLIMIT": "270MiB"} {
 		if v, _, _ := c.env(name); v != want {
 			t.Errorf("%s %q, want %q", name, v, want)
 		}
