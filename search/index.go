@@ -278,7 +278,6 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	}
 
 	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	for _, id := range deletes {
 		ix.remove(id)
 	}
@@ -294,6 +293,10 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 		ix.shards[key].gen++
 	}
 	ix.gen.Add(1)
+	// The new offers are searchable from here. What follows, the journal's
+	// fsync and a bulk load's collection, runs without the lock: searches
+	// waited for both.
+	ix.mu.Unlock()
 	if ix.cfg.Dir != "" {
 		touched := make(map[string]bool, len(upserts)+len(deletes))
 		for i := range upserts {
