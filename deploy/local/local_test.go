@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stageindex/stageindex/internal/loopback"
 )
 
 // needHAProxy skips without haproxy, except under CI, where
@@ -72,7 +74,7 @@ func TestHAProxyRetriesOnAnotherReplica(t *testing.T) {
 	defer notReady.Close()
 
 	dir := t.TempDir()
-	frontend, err := freeAddr()
+	frontend, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}

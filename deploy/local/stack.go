@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stageindex/stageindex/internal/loopback"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stageindex/stageindex/internal/demo"
@@ -108,7 +110,7 @@ func startStack(ctx context.Context, o stackOptions) (s *stack, err error) {
 	}
 	if o.Port != 0 {
 		s.frontend = net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port))
-	} else if s.frontend, err = freeAddr(); err != nil {
+	} else if s.frontend, err = loopback.FreeAddr(); err != nil {
 		return s, err
 	}
 	s.statsSock = filepath.Join(s.dir, "haproxy.sock")
@@ -138,7 +140,7 @@ func (s *stack) addReplica(ctx context.Context) (*replica, error) {
 		r.dataDir = filepath.Join(s.dir, fmt.Sprintf("r%d-data", n))
 	}
 	var err error
-	if r.addr, err = freeAddr(); err != nil {
+	if r.addr, err = loopback.FreeAddr(); err != nil {
 		return nil, err
 	}
 	if err := r.start(); err != nil {
@@ -513,17 +515,6 @@ func createDatabase(ctx context.Context, c *pgtest.Cluster, name string) (string
 		return "", fmt.Errorf("create database: %w", err)
 	}
 	return c.DSN(name), nil
-}
-
-// freeAddr returns a free port on 127.0.0.1. Another process may take it
-// before we bind it; on loopback, for a few processes, that is rare enough.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 func tail(b []byte, n int) string {

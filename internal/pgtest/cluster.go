@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stageindex/stageindex/internal/loopback"
 )
 
 // ErrNoPostgres is returned by StartCluster when no initdb can be found.
@@ -143,12 +144,11 @@ func (c *Cluster) init(ctx context.Context) error {
 // configurePort picks a free port and writes the server settings. Settings
 // appended later override earlier ones, so rewriting on retry is fine.
 func (c *Cluster) configurePort() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
-		return fmt.Errorf("pgtest: free port: %w", err)
+		return fmt.Errorf("pgtest: %w", err)
 	}
-	c.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	c.port = port
 	conf := fmt.Sprintf(`
 listen_addresses = '127.0.0.1'
 port = %d

@@ -29,7 +29,6 @@ import (
 	"io"
 	"log"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -41,6 +40,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stageindex/stageindex/internal/loopback"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -141,7 +142,7 @@ func run(ctx context.Context, o opts) (*report, error) {
 	rep := &report{Offers: len(ids) + 1, Rate: o.rate, Seconds: o.dur.Seconds(), WarmupSeconds: o.warmup.Seconds(), LoadBefore: loadavg()}
 
 	dataDir := filepath.Join(dir, "data")
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -313,15 +314,6 @@ func startServe(bin, dsn, addr, dataDir, logPath string, extra []string) (cmd *e
 	exited = make(chan struct{})
 	go func() { cmd.Wait(); logs.Close(); close(exited) }()
 	return cmd, exited, nil
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 func waitReady(ctx context.Context, addr string, within time.Duration) error {
