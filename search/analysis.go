@@ -10,7 +10,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/elision"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/stop"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	tokenmap "github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -103,14 +102,14 @@ func RegisterAnalysis(m *mapping.IndexMappingImpl) error {
 			"type": stop.Name, "stop_token_map": tokenMapStop}},
 		{AnalyzerText, m.AddCustomAnalyzer, map[string]interface{}{
 			"type":      custom.Name,
-			"tokenizer": unicode.Name,
+			"tokenizer": TokenizerWords,
 			"token_filters": []string{
 				lowercase.Name, filterElision, FilterFold, filterStop, FilterStemFR,
 			},
 		}},
 		{AnalyzerExact, m.AddCustomAnalyzer, map[string]interface{}{
 			"type":          custom.Name,
-			"tokenizer":     unicode.Name,
+			"tokenizer":     TokenizerWords,
 			"token_filters": []string{lowercase.Name, filterElision, FilterFold},
 		}},
 	}

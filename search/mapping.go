@@ -12,7 +12,7 @@ import (
 // MappingVersion changes whenever newMapping or the analysis changes, so that
 // an index built by an older binary is rebuilt rather than searched with
 // mismatched analysis.
-const MappingVersion = 6
+const MappingVersion = 7
 
 // Field names of the Bleve documents.
 const (
