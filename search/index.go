@@ -84,6 +84,8 @@ type Index struct {
 	vocab   *vocab
 	store   offerStore // the offers of docs, encoded (see doc.rec)
 	encBuf  []byte     // insert's scratch
+	// matchPools holds Bleve document match pools for eachMatch.
+	matchPools sync.Pool
 }
 
 // shard is one department's text index. gen changes with every write so that

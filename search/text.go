@@ -391,7 +391,9 @@ func (ix *Index) eachMatch(ctx context.Context, r index.IndexReader, q query.Que
 		return err
 	}
 	defer s.Close()
-	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+	pool := ix.matchPool(s.DocumentMatchPoolSize() + 1)
+	defer ix.matchPools.Put(pool)
+	sctx := &bsearch.SearchContext{DocumentMatchPool: pool, IndexReader: r}
 	for n := 0; ; n++ {
 		if n%256 == 255 {
 			if err := ctx.Err(); err != nil {
@@ -412,6 +414,19 @@ func (ix *Index) eachMatch(ctx context.Context, r index.IndexReader, q query.Que
 		fn(id, dm.Score)
 		sctx.DocumentMatchPool.Put(dm)
 	}
+}
+
+// matchPool returns a pool of document matches, reused from search to
+// search: a fresh pool of size matches per shard searched was the search
+// path's largest allocation (a twelfth of a load run's bytes), for matches
+// that go back to the pool as soon as they are read. A reused pool that
+// runs short allocates more itself (DocumentMatchPool.TooSmall), and keeps
+// them once they are put back.
+func (ix *Index) matchPool(size int) *bsearch.DocumentMatchPool {
+	if p, ok := ix.matchPools.Get().(*bsearch.DocumentMatchPool); ok {
+		return p
+	}
+	return bsearch.NewDocumentMatchPool(size, 0)
 }
 
 // allTerms requires every one of terms (already analysed for field) in
