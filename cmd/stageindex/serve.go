@@ -38,6 +38,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 			return err
 		}
 		defer unlock()
+		// The index's segment pages a build, merge or reopen read leave
+		// the resident set (internal/memlimit/mapped.go).
+		go memlimit.ReleaseMappedEvery(ctx, cfg.dataDir, ".zap", memlimit.ReleaseInterval, func(err error) {
+			logger.Warn("releasing the index's mapped pages", "err", err)
+		})
 	}
 	// Bound first: a taken port fails at once, and "listening" below is
 	// only logged once connections are accepted.

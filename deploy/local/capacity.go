@@ -81,8 +81,9 @@ func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur tim
 		return err
 	}
 	rep.AfterBuildMB = [2]float64{cur, peak}
-	s.log("%s: %d offers, first build %.1f s, RSS %.0f MB (peak %.0f MB), %d PostgreSQL connections idle",
-		r.name, rep.Offers, rep.FirstBuildS, cur, peak, rep.PGConnsIdle)
+	anon, file := rssParts(r.pid())
+	s.log("%s: %d offers, first build %.1f s, RSS %.0f MB (peak %.0f MB; %.0f MB anonymous, %.0f MB mapped files), %d PostgreSQL connections idle",
+		r.name, rep.Offers, rep.FirstBuildS, cur, peak, anon, file, rep.PGConnsIdle)
 	for _, c := range conns {
 		res := runLoad("http://"+r.addr, qs, c, dur, gzip)
 		cur, peak, err := rss(r.pid())
@@ -90,8 +91,9 @@ func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur tim
 			return err
 		}
 		rep.Runs = append(rep.Runs, capacityRun{Conns: c, Load: res, AfterMB: [2]float64{cur, peak}})
-		s.log("%d connections: %.0f q/s, p50 %.2f ms, p99 %.2f ms, %d failed; RSS %.0f MB (peak %.0f MB)",
-			c, res.QPS, res.P50ms, res.P99ms, res.Failed, cur, peak)
+		anon, file := rssParts(r.pid())
+		s.log("%d connections: %.0f q/s, p50 %.2f ms, p99 %.2f ms, %d failed; RSS %.0f MB (peak %.0f MB; %.0f MB anonymous, %.0f MB mapped files)",
+			c, res.QPS, res.P50ms, res.P99ms, res.Failed, cur, peak, anon, file)
 	}
 	// A rebuild (SIGHUP, or --rebuild-schedule) holds the old index and
 	// the new one at once: its peak sizes the memory limit.

@@ -480,6 +480,30 @@ func (r *replica) waitReady(ctx context.Context, limit time.Duration) (time.Dura
 	return 0, fmt.Errorf("%s not ready after %v: see %s", r.name, limit, r.logPath)
 }
 
+// rssParts reads how the resident set of the process splits, in MB:
+// anonymous memory (the Go heap, H3's C memory) and mapped files (the
+// binary, the index's segment files).
+func rssParts(pid int) (anon, file float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 3 || f[2] != "kB" {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "RssAnon:":
+			anon = kb * 1024 / 1e6
+		case "RssFile:":
+			file = kb * 1024 / 1e6
+		}
+	}
+	return anon, file
+}
+
 // rss reads the resident set and its peak (VmRSS, VmHWM) of the process,
 // in MB (10^6 bytes), from /proc.
 func rss(pid int) (cur, peak float64, err error) {

@@ -1,0 +1,110 @@
+package memlimit
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestReleaseMapsPicksTheSegmentMappings(t *testing.T) {
+	maps := `7f0000000000-7f0000100000 r--s 00000000 08:01 11 /data/gen-1/shards/22/store/00000001.zap
+7f0000100000-7f0000180000 r--s 00000000 08:01 12 /data/gen-1/shards/22/store/root.bolt
+7f0000200000-7f0000300000 r--p 00000000 08:01 13 /data/gen-1/shards/29/store/00000002.zap
+7f0000300000-7f0000400000 rw-s 00000000 08:01 14 /data/gen-1/shards/29/store/00000003.zap
+7f0000400000-7f0000500000 r--s 00000000 08:01 15 /other/shards/22/store/00000004.zap
+7f0000500000-7f0000580000 r--s 00000000 08:01 16 /data/gen-1/shards/2A/store/0000000a.zap
+7f0000600000-7f0000601000 rw-p 00000000 00:00 0
+garbage line
+7f0000700000-7f0000800000 r--s 00000000 08:01 17 /data/a dir with spaces/x.zap
+`
+	var got []string
+	n, err := releaseMaps(strings.NewReader(maps), "/data/", ".zap", func(start, length uintptr) error {
+		got = append(got, fmt.Sprintf("%x+%x", start, length))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"7f0000000000+100000", "7f0000500000+80000", "7f0000700000+100000"}
+	if strings.Join(got, " ") != strings.Join(want, " ") || n != 0x100000+0x80000+0x100000 {
+		t.Errorf("released %v (%d bytes), want %v", got, n, want)
+	}
+}
+
+// mappingRss is the resident size in kB of the mapping of path in
+// /proc/self/smaps.
+func mappingRss(t *testing.T, path string) int {
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skip("no /proc/self/smaps")
+	}
+	defer f.Close()
+	in, kb := false, -1
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := sc.Text()
+		if fs := strings.Fields(l); len(fs) >= 5 && strings.Contains(fs[0], "-") && !strings.HasSuffix(fs[0], ":") {
+			// A mapping's first line; an anonymous one has no path.
+			in = len(fs) >= 6 && strings.Join(fs[5:], " ") == path
+			continue
+		}
+		if in && strings.HasPrefix(l, "Rss:") {
+			kb, _ = strconv.Atoi(strings.Fields(l)[1])
+		}
+	}
+	return kb
+}
+
+func TestReleaseMappedEmptiesTheResidentSet(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "00000001.zap")
+	const size = 8 << 20
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	sum := 0
+	for i := 0; i < size; i += 4096 {
+		sum += int(m[i])
+	}
+	if sum != size/4096*int(data[0]) {
+		t.Fatalf("read %d from the mapping, want %d", sum, size/4096*int(data[0]))
+	}
+	before := mappingRss(t, path)
+	if before < size/1024/2 {
+		t.Fatalf("the mapping holds %d kB after reading it all, want most of %d", before, size/1024)
+	}
+	n, err := ReleaseMapped(dir, ".zap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := mappingRss(t, path)
+	if n != size || after > before/8 {
+		t.Errorf("released %d bytes; the mapping went from %d to %d kB resident", n, before, after)
+	}
+	// The file reads as before: the pages come back from the page cache.
+	for i := 0; i < size; i += 4093 {
+		if m[i] != data[i] {
+			t.Fatalf("byte %d reads %d after the release, want %d", i, m[i], data[i])
+		}
+	}
+}
