@@ -18,6 +18,9 @@ type Live struct {
 	mu    sync.RWMutex
 	cur   *Index
 	swaps uint64 // counts the Swaps, for Generation
+	// loaded is closed at the first Swap of an index (see Loaded).
+	loaded   chan struct{}
+	isLoaded bool
 }
 
 // Swap makes ix the current index and closes the previous one, if any,
@@ -27,6 +30,10 @@ func (l *Live) Swap(ix *Index) error {
 	old := l.cur
 	l.cur = ix
 	l.swaps++
+	if ix != nil && !l.isLoaded {
+		close(l.loadedChan())
+		l.isLoaded = true
+	}
 	l.mu.Unlock()
 	if l.Warm && ix != nil && ix != old {
 		go ix.Warm(context.Background(), ix.WarmQueries())
@@ -35,6 +42,26 @@ func (l *Live) Swap(ix *Index) error {
 		return old.Close()
 	}
 	return nil
+}
+
+// Loaded returns a channel closed once a first index is current, for
+// work that can wait until the server is ready (serve's brotli forms of
+// the static assets): a restart's reopen then has the cores to itself.
+func (l *Live) Loaded() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.loadedChan()
+}
+
+// loadedChan returns l.loaded, made if need be; the caller holds mu.
+func (l *Live) loadedChan() chan struct{} {
+	if l.loaded == nil {
+		l.loaded = make(chan struct{})
+		if l.isLoaded {
+			close(l.loaded)
+		}
+	}
+	return l.loaded
 }
 
 // Current returns the current index, nil before the first Swap. The index

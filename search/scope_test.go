@@ -182,3 +182,31 @@ func TestGenerationMovesWithEveryChange(t *testing.T) {
 		t.Errorf("a swap to an index of the same Apply count gave an old generation: %d (were %d, %d)", g3, g1, g2)
 	}
 }
+
+func TestLoadedClosesAtTheFirstIndex(t *testing.T) {
+	l := &Live{}
+	early := l.Loaded()
+	isClosed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	l.Swap(nil)
+	if isClosed(early) {
+		t.Fatal("Loaded closed with no index")
+	}
+	l.Swap(newTestIndex(t))
+	if !isClosed(early) {
+		t.Error("Loaded not closed after the first index")
+	}
+	l.Swap(newTestIndex(t)) // a second index closes nothing twice
+	if !isClosed(l.Loaded()) {
+		t.Error("Loaded asked after the first index is not closed")
+	}
+	if late := (&Live{}); isClosed(late.Loaded()) {
+		t.Error("a new Live is loaded")
+	}
+}

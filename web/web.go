@@ -63,6 +63,11 @@ type Options struct {
 	TilesURL string
 	// TilesAttribution is shown on the map when there are tiles.
 	TilesAttribution string
+	// BrotliAfter, when set, delays the brotli forms of the assets (a
+	// second of one core) until it is closed: serve closes it once its
+	// index is loaded, so that a restart's reopen does not share the
+	// cores with them. Until then the gzip forms are sent.
+	BrotliAfter <-chan struct{}
 }
 
 // asset is one static file, ready to send, with its compressed forms:
@@ -137,7 +142,12 @@ func New(opts Options) (*Site, error) {
 	for _, a := range s.static {
 		all = append(all, a)
 	}
-	go compressBrotli(all)
+	go func() {
+		if opts.BrotliAfter != nil {
+			<-opts.BrotliAfter
+		}
+		compressBrotli(all)
+	}()
 	return s, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -213,5 +214,36 @@ func TestCompressedAssets(t *testing.T) {
 		if got := acceptsEncoding(tc.header, tc.enc); got != tc.want {
 			t.Errorf("acceptsEncoding(%q, %q) = %v", tc.header, tc.enc, got)
 		}
+	}
+}
+
+// TestBrotliWaitsForBrotliAfter: with BrotliAfter set, the assets go out
+// in gzip until it is closed, and in brotli some time after.
+func TestBrotliWaitsForBrotliAfter(t *testing.T) {
+	after := make(chan struct{})
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	site, err := New(Options{TilesURL: DefaultTilesURL, BrotliAfter: after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Mount(app)
+	accept := map[string]string{"Accept-Encoding": "gzip, br"}
+	// Long enough for brotli to have run, had it not waited (it takes
+	// about a second of one core, 8× that under the race detector).
+	time.Sleep(200 * time.Millisecond)
+	if _, h, _ := get(t, app, "/static/app.js", accept); h["content-encoding"] != "gzip" {
+		t.Fatalf("before BrotliAfter is closed: Content-Encoding %q, want gzip", h["content-encoding"])
+	}
+	close(after)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, h, _ := get(t, app, "/static/app.js", accept)
+		if h["content-encoding"] == "br" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after BrotliAfter was closed: still %q", h["content-encoding"])
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -73,7 +73,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	if tiles == "none" {
 		tiles = ""
 	}
-	site, err := web.New(web.Options{Searcher: live, TilesURL: tiles, TilesAttribution: cfg.tilesAttribution})
+	site, err := web.New(web.Options{Searcher: live, TilesURL: tiles, TilesAttribution: cfg.tilesAttribution, BrotliAfter: live.Loaded()})
 	if err != nil {
 		return err
 	}
