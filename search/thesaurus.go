@@ -65,6 +65,9 @@ type Thesaurus struct {
 	keyOf    map[string]string  // text of the file → its key, to skip analysis in Expand
 	terms    []Term
 	analyzer analysis.Analyzer
+	// memo remembers key's answers while the thesaurus is built, by one
+	// goroutine; nil once it is read concurrently.
+	memo map[string]string
 	// rome is the ROME tree as fields and classifier; nil for a thesaurus
 	// parsed alone (ParseThesaurus).
 	rome *romeModel
@@ -113,11 +116,18 @@ type entry struct {
 // hundred milliseconds — and shared: a Thesaurus is immutable.
 func LoadThesaurus() (*Thesaurus, error) { return embeddedThesaurus() }
 
-var embeddedThesaurus = sync.OnceValues(func() (*Thesaurus, error) {
-	t, err := ParseThesaurus(thesaurusFile)
+var embeddedThesaurus = sync.OnceValues(loadThesaurus)
+
+// loadThesaurus builds the embedded thesaurus; LoadThesaurus does it once.
+func loadThesaurus() (*Thesaurus, error) {
+	t, err := parseThesaurus(thesaurusFile)
 	if err != nil {
 		return nil, err
 	}
+	// What the load analyses, it often analyses again (a name as a field,
+	// then as a key of keyOf): remembered until the load is done, then
+	// dropped, as the thesaurus is read concurrently from there on.
+	defer func() { t.memo = nil }()
 	tree, err := rome.Load()
 	if err != nil {
 		return nil, fmt.Errorf("search: thesaurus: %w", err)
@@ -134,11 +144,21 @@ var embeddedThesaurus = sync.OnceValues(func() (*Thesaurus, error) {
 		}
 	}
 	return t, nil
-})
+}
 
 // ParseThesaurus parses and validates a thesaurus in the format of
 // thesaurus.txt (see docs/thesaurus.md). Errors name the offending line.
 func ParseThesaurus(data []byte) (*Thesaurus, error) {
+	t, err := parseThesaurus(data)
+	if t != nil {
+		t.memo = nil
+	}
+	return t, err
+}
+
+// parseThesaurus is ParseThesaurus, its key memo kept for the rest of a
+// load.
+func parseThesaurus(data []byte) (*Thesaurus, error) {
 	m := mapping.NewIndexMapping()
 	if err := RegisterAnalysis(m); err != nil {
 		return nil, fmt.Errorf("search: thesaurus: %w", err)
@@ -148,6 +168,7 @@ func ParseThesaurus(data []byte) (*Thesaurus, error) {
 		keys:     map[string][]entry{},
 		offers:   map[string][]entry{},
 		analyzer: m.AnalyzerNamed(AnalyzerText),
+		memo:     map[string]string{},
 	}
 	if err := t.parse(string(data)); err != nil {
 		return nil, fmt.Errorf("search: thesaurus: %w", err)
@@ -319,7 +340,16 @@ func (t *Thesaurus) analyze(s string) []string {
 
 // key is the lookup key of a text: its AnalyzerText terms joined by spaces,
 // so entries match whatever case, accents, plural or elision a pupil types.
-func (t *Thesaurus) key(s string) string { return strings.Join(t.analyze(s), " ") }
+func (t *Thesaurus) key(s string) string {
+	if k, ok := t.memo[s]; ok {
+		return k
+	}
+	k := strings.Join(t.analyze(s), " ")
+	if t.memo != nil {
+		t.memo[s] = k
+	}
+	return k
+}
 
 // textKey is key for texts of the file, precomputed at load.
 func (t *Thesaurus) textKey(s string) string {
