@@ -1,8 +1,9 @@
 package stageindex
 
 import (
-	"strings"
 	"unicode"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // FoldRune returns the ASCII letters r folds to once lowercased and
@@ -46,24 +47,52 @@ func FoldRune(r rune) (string, bool) {
 // spaces, hyphens and apostrophes into one space. It is the key used to
 // compare names typed by people (sectors, towns, suggestions).
 func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	b := AppendFold(make([]byte, 0, len(s)), s)
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
+}
+
+// AppendFold appends Fold(s) to dst: a caller folding word after word
+// into one buffer (a reopened index folds every title's) allocates
+// nothing, looking its keys up with m[string(buf)].
+func AppendFold(dst []byte, s string) []byte {
+	start := len(dst)
 	space := true
-	for _, r := range s {
-		switch r {
-		case ' ', '-', '\'', '’', '\t', '_', '\n':
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			// ASCII, most of the text: FoldRune has nothing to strip.
+			i++
+			switch {
+			case c == ' ' || c == '-' || c == '\'' || c == '\t' || c == '_' || c == '\n':
+				if !space {
+					dst = append(dst, ' ')
+					space = true
+				}
+				continue
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			space = false
+			dst = append(dst, c)
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r == '’' {
 			if !space {
-				b.WriteByte(' ')
+				dst = append(dst, ' ')
 				space = true
 			}
 			continue
 		}
 		space = false
 		if f, ok := FoldRune(r); ok {
-			b.WriteString(f)
+			dst = append(dst, f...)
 		} else {
-			b.WriteRune(unicode.ToLower(r))
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
 		}
 	}
-	return strings.TrimRight(b.String(), " ")
+	for len(dst) > start && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
 }
