@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/uber/h3-go/v4"
 )
 
 // TestCellIndexNearIsSuperset checks the cover against brute force: every
@@ -128,5 +130,29 @@ func TestCellIndexNearAfterWrites(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParentCellIsH3s compares parentCell with H3's own for points all
+// over the globe and every coarser resolution.
+func TestParentCellIsH3s(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 7))
+	for range 5000 {
+		ll := h3.NewLatLng(rng.Float64()*180-90, rng.Float64()*360-180)
+		for _, res := range []int{fineRes, 15} {
+			c, err := h3.LatLngToCell(ll, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p := 0; p <= res; p++ {
+				want, err := c.Parent(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := parentCell(c, p); got != want {
+					t.Fatalf("parent at %d of %v (res %d): %v, want %v", p, c, res, got, want)
+				}
+			}
+		}
 	}
 }
