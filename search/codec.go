@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/stageindex/stageindex"
@@ -91,6 +92,23 @@ func appendDoc(b []byte, d *doc) []byte {
 // With alias, the strings point into b, which must then never change (an
 // offerStore chunk, or a buffer the caller copies what it keeps from).
 func decodeDoc(b []byte, alias bool) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
+	return decodeDocReusing(b, alias, nil)
+}
+
+// decodeReuse is the memory of the offers decodeDocReusing returns,
+// reused from one to the next: a reopen decodes each stored offer only to
+// read it once, and its lists, coordinates and time were five
+// allocations an offer.
+type decodeReuse struct {
+	tracks    []stageindex.Track
+	weeks     []string
+	lat, lng  float64
+	published time.Time
+}
+
+// decodeDocReusing is decodeDoc; with r set, the offer's lists and
+// pointers are r's memory, valid until the next call with r.
+func decodeDocReusing(b []byte, alias bool, r *decodeReuse) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
 	fail := func() (stageindex.Offer, string, [3]ficheScore, error) {
 		return stageindex.Offer{}, "", romes, errCodec
 	}
@@ -141,31 +159,48 @@ func decodeDoc(b []byte, alias bool) (o stageindex.Offer, insee string, romes [3
 		b = b[n:]
 		return v
 	}
-	optFloat := func() *float64 {
+	optFloat := func(into *float64) *float64 {
 		if byteOf() == 0 {
 			return nil
 		}
-		f := math.Float64frombits(binary.LittleEndian.Uint64(fixed(8)))
-		return &f
+		if into == nil {
+			into = new(float64)
+		}
+		*into = math.Float64frombits(binary.LittleEndian.Uint64(fixed(8)))
+		return into
 	}
 	o.ID, o.Title, o.Description, o.EmployerName, o.EmployerDescription, o.Sector = str(), str(), str(), str(), str(), str()
 	n := uvarint()
 	if n > 16 {
 		return fail()
 	}
-	o.Tracks = make([]stageindex.Track, n)
+	if r != nil {
+		r.tracks = slices.Grow(r.tracks[:0], int(n))[:n]
+		o.Tracks = r.tracks
+	} else {
+		o.Tracks = make([]stageindex.Track, n)
+	}
 	for i := range o.Tracks {
 		o.Tracks[i] = stageindex.Track(str())
 	}
 	flags := byteOf()
 	o.IsPublic, o.Remote, o.HandicapAccessible = flags&1 != 0, flags&2 != 0, flags&4 != 0
 	o.Street, o.Zipcode, o.City, o.Department = str(), str(), str(), str()
-	o.Latitude, o.Longitude = optFloat(), optFloat()
+	var lat, lng *float64
+	if r != nil {
+		lat, lng = &r.lat, &r.lng
+	}
+	o.Latitude, o.Longitude = optFloat(lat), optFloat(lng)
 	if n = uvarint(); n > 1024 {
 		return fail()
 	}
 	if n > 0 {
-		o.Weeks = make([]string, n)
+		if r != nil {
+			r.weeks = slices.Grow(r.weeks[:0], int(n))[:n]
+			o.Weeks = r.weeks
+		} else {
+			o.Weeks = make([]string, n)
+		}
 		for i := range o.Weeks {
 			o.Weeks[i] = str()
 		}
@@ -183,8 +218,14 @@ func decodeDoc(b []byte, alias bool) (o stageindex.Offer, insee string, romes [3
 			return fail()
 		}
 		b = b[k:]
-		t := time.Unix(0, ns).UTC()
-		o.PublishedAt = &t
+		var t *time.Time
+		if r != nil {
+			t = &r.published
+		} else {
+			t = new(time.Time)
+		}
+		*t = time.Unix(0, ns).UTC()
+		o.PublishedAt = t
 	}
 	insee = str()
 	for i := range romes {

@@ -57,7 +57,8 @@ const (
 func (h *hot) has(f uint8) bool { return h.flags&f != 0 }
 
 func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool), thes *Thesaurus) *doc {
-	d := baseDoc(o)
+	d := baseDoc(o, strings.Clone(o.Department))
+	d.pending = o
 	if communeOf != nil && o.Zipcode != "" {
 		d.insee, _ = communeOf(o.Zipcode, o.City)
 	}
@@ -85,12 +86,13 @@ func (d *doc) setROMEs(r [3]ficheScore) {
 	d.hot.rome = r[0].fiche
 }
 
-// baseDoc is an offer's doc without its commune and ROME fiches, its
-// offer pending. The strings it keeps are copies: o may be decoded in
-// place from a buffer that is about to change (Open).
-func baseDoc(o *stageindex.Offer) *doc {
-	dept := strings.Clone(o.Department)
-	d := &doc{id: strings.Clone(o.ID), pending: o, dept: dept, shard: dept}
+// baseDoc is an offer's doc without its commune, ROME fiches and offer
+// (pending or in the store); dept is o.Department, copied by the caller
+// (Open shares one copy per shard). The strings it keeps are copies: o
+// may be decoded in place from a buffer that is about to change (Open),
+// and o itself is not kept, so that Open's stays off the heap.
+func baseDoc(o *stageindex.Offer, dept string) *doc {
+	d := &doc{id: strings.Clone(o.ID), dept: dept, shard: dept}
 	if dept == "" {
 		d.shard = shardKey(o)
 	}
@@ -127,11 +129,10 @@ func baseDoc(o *stageindex.Offer) *doc {
 	// one school year: weeks more than 63 weeks after its first are beyond
 	// the mask and left out of week filters and facets (not of searchability).
 	for _, w := range o.Weeks {
-		mon, err := stageindex.ParseWeek(w)
-		if err != nil {
+		c, ok := weekCodeOf(w)
+		if !ok {
 			continue
 		}
-		c := weekCode(mon)
 		if h.weekMask == 0 {
 			h.weekBase = c
 		}
@@ -198,6 +199,60 @@ func firstActiveWeek(now int64) uint16 {
 // Monday, so that codes sort like dates and fit in 16 bits until 3200.
 func weekCode(monday time.Time) uint16 {
 	return uint16(monday.Sub(epochMonday) / (7 * 24 * time.Hour))
+}
+
+// weekCodeOf is weekCode of the Monday stageindex.ParseWeek gives for s,
+// false where it fails, by day arithmetic: through time.Time (three dates
+// and an ISO week each) it was a tenth of a reopen, every offer's weeks
+// parsed. TestWeekCodeOfIsParseWeeks compares the two.
+func weekCodeOf(s string) (uint16, bool) {
+	if len(s) != 8 || s[4] != '-' || s[5] != 'W' {
+		return 0, false
+	}
+	year, week := 0, 0
+	for i := range 8 {
+		if i == 4 || i == 5 {
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if i < 4 {
+			year = year*10 + int(c-'0')
+		} else {
+			week = week*10 + int(c-'0')
+		}
+	}
+	if year < 2000 || year > 2100 {
+		return 0, false
+	}
+	first := isoWeekOne(year)
+	if week < 1 || week > (isoWeekOne(year+1)-first)/7 {
+		return 0, false
+	}
+	monday := first + 7*(week-1)
+	return uint16(int64(monday-epochMondayUnix/86400) / 7), true
+}
+
+// isoWeekOne is the day (since 1970-01-01) of the Monday of ISO week 1
+// of year, the week holding January 4th.
+func isoWeekOne(year int) int {
+	jan4 := daysFromCivil(year, 1, 4)
+	return jan4 - (jan4+3)%7 // 1970-01-01 was a Thursday
+}
+
+// daysFromCivil counts the days from 1970-01-01 to y-m-d of the
+// proleptic Gregorian calendar, for y ≥ 1 (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 func weekMonday(c uint16) time.Time {

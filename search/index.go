@@ -21,6 +21,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/uber/h3-go/v4"
 
 	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/geo"
@@ -80,7 +81,8 @@ type Index struct {
 	byID    map[string]int32
 	cells   *geo.CellIndex
 	shards  map[string]*shard
-	depts   []string // interned department codes, for facet counting
+	depts   []string          // interned department codes, for facet counting
+	deptIdx map[string]uint16 // index of each code in depts
 	vocab   *vocab
 	store   offerStore // the offers of docs, encoded (see doc.rec)
 	encBuf  []byte     // insert's scratch
@@ -137,7 +139,7 @@ func newIndex(cfg Config) (*Index, error) {
 		slow:     make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
 		noisy:    make(chan struct{}, 1),
 		listings: lru.New(16<<20, listingSize),
-		byID:     map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(),
+		byID:     map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(), deptIdx: map[string]uint16{},
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))
 	for _, name := range stageindex.Sectors {
@@ -520,14 +522,6 @@ func (ix *Index) remove(id string) {
 
 // insert adds d in a free slot; the caller holds mu.
 func (ix *Index) insert(d *doc) {
-	var slot int32
-	if n := len(ix.free); n > 0 {
-		slot, ix.free = ix.free[n-1], ix.free[:n-1]
-	} else {
-		slot = int32(len(ix.docs))
-		ix.docs = append(ix.docs, nil)
-		ix.hot = append(ix.hot, hot{})
-	}
 	if d.pending != nil {
 		// Encoded here, into a buffer reused from insert to insert, rather
 		// than kept per doc through the Apply: a build would hold every
@@ -536,8 +530,39 @@ func (ix *Index) insert(d *doc) {
 		d.rec = ix.store.add(ix.encBuf)
 		d.pending = nil
 	}
-	ix.store.keep(d.rec)
 	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
+	var c cells
+	if d.hot.has(flagHasLoc) {
+		c = cellsOf(d)
+	}
+	ix.place(d, c)
+}
+
+// cells are the H3 cells of a doc's location; ok is false when it has
+// none or geo cannot place it.
+type cells struct {
+	fine, coarse h3.Cell
+	ok           bool
+}
+
+func cellsOf(d *doc) cells {
+	f, c, err := geo.Cells(d.lat, d.lng)
+	return cells{f, c, err == nil}
+}
+
+// place puts d, encoded in the store, in a free slot with its cells c;
+// its title's words are the caller's to count (insert, Open). The caller
+// holds mu.
+func (ix *Index) place(d *doc, c cells) {
+	var slot int32
+	if n := len(ix.free); n > 0 {
+		slot, ix.free = ix.free[n-1], ix.free[:n-1]
+	} else {
+		slot = int32(len(ix.docs))
+		ix.docs = append(ix.docs, nil)
+		ix.hot = append(ix.hot, hot{})
+	}
+	ix.store.keep(d.rec)
 	ix.docs[slot] = d
 	ix.byID[d.id] = slot
 	d.hot.deptIdx = ix.internDept(d.dept)
@@ -555,22 +580,21 @@ func (ix *Index) insert(d *doc) {
 			s.byFiche[r.fiche][slot] = r.w
 		}
 	}
-	if d.hot.has(flagHasLoc) {
-		if err := ix.cells.Add(slot, d.lat, d.lng); err == nil {
-			s.minLat, s.maxLat = math.Min(s.minLat, d.lat), math.Max(s.maxLat, d.lat)
-			s.minLng, s.maxLng = math.Min(s.minLng, d.lng), math.Max(s.maxLng, d.lng)
-		}
+	if c.ok {
+		ix.cells.AddCells(slot, c.fine, c.coarse)
+		s.minLat, s.maxLat = math.Min(s.minLat, d.lat), math.Max(s.maxLat, d.lat)
+		s.minLng, s.maxLng = math.Min(s.minLng, d.lng), math.Max(s.maxLng, d.lng)
 	}
 }
 
 func (ix *Index) internDept(code string) uint16 {
-	for i, c := range ix.depts {
-		if c == code {
-			return uint16(i)
-		}
+	if i, ok := ix.deptIdx[code]; ok {
+		return i
 	}
 	ix.depts = append(ix.depts, code)
-	return uint16(len(ix.depts) - 1)
+	i := uint16(len(ix.depts) - 1)
+	ix.deptIdx[code] = i
+	return i
 }
 
 // shardsNear returns the shards whose offers' bounding box comes within

@@ -191,13 +191,7 @@ func Open(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	type loaded struct {
-		s    *shard
-		docs []*doc
-		buf  []byte
-		err  error
-	}
-	results := make([]loaded, len(keys))
+	results := make([]openedShard, len(keys))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
 	for i, key := range keys {
@@ -206,8 +200,7 @@ func Open(cfg Config) (*Index, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			s, docs, buf, err := ix.openShard(key, m.ROMEModel == ix.romeModel())
-			results[i] = loaded{s, docs, buf, err}
+			results[i] = ix.openShard(key, m.ROMEModel == ix.romeModel())
 		}()
 	}
 	wg.Wait()
@@ -262,17 +255,37 @@ func Open(cfg Config) (*Index, error) {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	n := 0
+	for _, r := range results {
+		n += len(r.docs)
+	}
+	ix.byID = make(map[string]int32, n)
+	ix.docs, ix.hot = make([]*doc, 0, n), make([]hot, 0, n)
 	for _, r := range results {
 		ix.shards[r.s.key] = r.s
 		chunk := ix.store.adopt(r.buf)
+		mixed := false // r holds a suspect, its vocabulary counted without it
 		for _, d := range r.docs {
+			mixed = mixed || suspect[d.id]
+		}
+		if mixed {
+			r.vocab = newVocab()
+		}
+		for i, d := range r.docs {
+			if suspect[d.id] {
+				continue
+			}
+			if mixed && d.pending == nil {
+				r.vocab.add(r.title(d), 1)
+			}
 			if d.pending == nil {
 				d.rec.chunk = chunk
-			}
-			if !suspect[d.id] {
-				ix.insert(d)
+				ix.place(d, r.cells[i])
+			} else {
+				ix.insert(d) // encodes it, and counts its words
 			}
 		}
+		ix.vocab.merge(r.vocab)
 	}
 	ix.compactStore()
 	if len(keys) != len(m.Shards) || m.ROMEModel != ix.romeModel() {
@@ -302,25 +315,31 @@ func storedSources(t bleve.Index, fn func(id string, src []byte) error) error {
 	if !ok {
 		return fmt.Errorf("not a scorch index (%T)", r)
 	}
+	// One visitor for every document: a closure per document, with the
+	// variables it sets, was four allocations an offer.
+	var (
+		id    string
+		found bool
+		ferr  error
+	)
+	visit := func(field string, _ byte, val []byte, _ []uint64) bool {
+		switch field {
+		case "_id":
+			id = string(val)
+		case fieldSource:
+			found = true
+			ferr = fn(id, val)
+		}
+		return ferr == nil
+	}
 	for _, seg := range snap.Segments() {
 		live := seg.DocNumbersLive()
 		it := live.Iterator()
 		for it.HasNext() {
-			var id string
-			found := false
-			var ferr error
+			id, found, ferr = "", false, nil
 			// The values live in a pooled buffer that Bleve reuses once
 			// VisitDocument returns: fn runs inside the visit.
-			err := seg.VisitDocument(uint64(it.Next()), func(field string, _ byte, val []byte, _ []uint64) bool {
-				switch field {
-				case "_id":
-					id = string(val)
-				case fieldSource:
-					found = true
-					ferr = fn(id, val)
-				}
-				return ferr == nil
-			})
+			err := seg.VisitDocument(uint64(it.Next()), visit)
 			if err == nil {
 				err = ferr
 			}
@@ -344,48 +363,90 @@ func (ix *Index) Pending() []string {
 	return slices.Clone(ix.pending)
 }
 
+// openedShard is a shard as openShard read it: its docs, their stored
+// copies laid end to end in buf, and what Open would otherwise compute
+// for each doc under its lock, on one core: their cells and the
+// vocabulary of their titles.
+type openedShard struct {
+	s     *shard
+	docs  []*doc
+	buf   []byte
+	cells []cells // by doc
+	// vocab counts the titles of the docs in buf (not those pending).
+	vocab *vocab
+	err   error
+}
+
+// title is the title of d, one of r's docs.
+func (r *openedShard) title(d *doc) string {
+	if d.pending != nil {
+		return d.pending.Title
+	}
+	return decodeTitle(r.buf[d.rec.off : d.rec.off+d.rec.n])
+}
+
 // openShard opens one shard and decodes the offers stored in it. Bleve may
 // panic on a damaged segment file: that is an unusable directory too.
 //
 // The stored copies are laid end to end in buf, for the offer store to
 // adopt as a chunk; each doc's rec is its place in buf (a doc whose ROME
 // fiches were computed again is pending instead, for insert to encode).
-func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, buf []byte, err error) {
+func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 	defer func() {
-		if r := recover(); r != nil {
-			s, docs, buf, err = nil, nil, nil, fmt.Errorf("shard %s: %v", key, r)
+		if p := recover(); p != nil {
+			r = openedShard{err: fmt.Errorf("shard %s: %v", key, p)}
 		}
 	}()
+	fail := func(err error) openedShard { return openedShard{err: fmt.Errorf("shard %s: %w", key, err)} }
 	t, err := bleve.OpenUsing(shardPath(ix.cfg.Dir, key), diskShardConfig())
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
+		return fail(err)
 	}
-	s = &shard{key: key, text: t, minLat: math.Inf(1), maxLat: math.Inf(-1), minLng: math.Inf(1), maxLng: math.Inf(-1)}
+	s := &shard{key: key, text: t, minLat: math.Inf(1), maxLat: math.Inf(-1), minLng: math.Inf(1), maxLng: math.Inf(-1)}
 	// About 600 bytes an offer: sized once rather than grown by doubling.
 	count, err := t.DocCount()
 	if err != nil {
 		t.Close()
-		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
+		return fail(err)
 	}
-	buf = make([]byte, 0, count*640)
-	docs = make([]*doc, 0, count)
+	buf := make([]byte, 0, count*640)
+	docs := make([]*doc, 0, count)
+	places := make([]cells, 0, count)
+	v := newVocab()
+	reuse := new(decodeReuse)
+	// The shard's offers share a few communes and one department: one
+	// copy of each, not one an offer.
+	communes := map[string]string{}
 	err = storedSources(t, func(id string, src []byte) error {
 		// Decoded in place: src is only read here, and what the doc keeps
 		// is copied (baseDoc), or is src itself, appended to buf.
-		o, insee, romes, err := decodeDoc(src, true)
+		o, insee, romes, err := decodeDocReusing(src, true, reuse)
 		if err != nil || o.ID != id {
 			return fmt.Errorf("offer %s: stored copy unreadable", id)
 		}
-		d := baseDoc(&o)
-		d.pending = nil
-		d.insee = strings.Clone(insee)
+		dept := key
+		if o.Department != key {
+			dept = strings.Clone(o.Department)
+		}
+		d := baseDoc(&o, dept)
 		if d.shard != key {
 			return fmt.Errorf("offer %s belongs to shard %s", id, d.shard)
 		}
+		c, ok := communes[insee]
+		if !ok {
+			c = strings.Clone(insee)
+			communes[c] = c
+		}
+		d.insee = c
+		var cs cells
 		if sameModel {
 			d.setROMEs(romes)
 			d.rec = rec{off: uint32(len(buf)), n: uint32(len(src))}
 			buf = append(buf, src...)
+			v.add(o.Title, 1)
+			if d.hot.has(flagHasLoc) {
+				cs = cellsOf(d)
+			}
 		} else {
 			// New fiches: encoded again by insert, from a copy (o points
 			// into src).
@@ -394,15 +455,16 @@ func (ix *Index) openShard(key string, sameModel bool) (s *shard, docs []*doc, b
 			d.pending = &own
 		}
 		docs = append(docs, d)
+		places = append(places, cs)
 		return nil
 	})
 	if err != nil {
 		t.Close()
-		return nil, nil, nil, fmt.Errorf("shard %s: %w", key, err)
+		return fail(err)
 	}
 	if cap(buf)-len(buf) > len(buf)/8 {
 		// Kept as it is, the estimate's excess would be memory nobody uses.
 		buf = append(make([]byte, 0, len(buf)), buf...)
 	}
-	return s, docs, buf, nil
+	return openedShard{s: s, docs: docs, buf: buf, cells: places, vocab: v}
 }

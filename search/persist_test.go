@@ -172,6 +172,8 @@ func TestOpenRepairsACrashedApply(t *testing.T) {
 	if got := re.Pending(); !slices.Equal(got, []string{"bread-near", "vet"}) {
 		t.Fatalf("pending %v, want [bread-near vet]", got)
 	}
+	// Their titles' words are not counted either.
+	sameSpellings(t, re)
 	for _, q := range []stageindex.SearchRequest{{Query: "boulangerie"}, {Center: &stBrieuc, RadiusKm: 60}, {Center: &rennes, RadiusKm: 10}} {
 		res, err := re.Search(ctx, q)
 		if err != nil {

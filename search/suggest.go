@@ -21,6 +21,10 @@ import (
 type vocab struct {
 	words map[string]*vocabWord
 	byLen map[int]map[string]struct{}
+	// scratch and fold are add's list of a title's words and folded
+	// word, reused from title to title (a vocab has one writer at a time).
+	scratch []titleWord
+	fold    []byte
 }
 
 type vocabWord struct {
@@ -42,17 +46,18 @@ type titleWord struct {
 	proper bool
 }
 
-// titleWords returns the distinct words of a title worth suggesting.
-func titleWords(title string) []titleWord {
+// appendTitleWords appends to out the distinct words of a title worth
+// suggesting.
+func appendTitleWords(out []titleWord, title string) []titleWord {
 	// Without a map of seen words nor an upper-cased copy of each: every
 	// offer's title passes here when an index is built or reopened.
-	var out []titleWord
+	base := len(out)
 	i := 0
 	for w := range strings.FieldsFuncSeq(title, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
 		first := i == 0
 		i++
 		w = strings.Trim(w, "-")
-		if utf8.RuneCountInString(w) < 4 || slices.ContainsFunc(out, func(tw titleWord) bool { return tw.text == w }) {
+		if utf8.RuneCountInString(w) < 4 || slices.ContainsFunc(out[base:], func(tw titleWord) bool { return tw.text == w }) {
 			continue
 		}
 		r, _ := utf8.DecodeRuneInString(w)
@@ -64,18 +69,27 @@ func titleWords(title string) []titleWord {
 }
 
 func (v *vocab) add(title string, delta int) {
-	for _, tw := range titleWords(title) {
+	v.scratch = appendTitleWords(v.scratch[:0], title)
+	for _, tw := range v.scratch {
 		w := tw.text
-		k := stageindex.Fold(w)
-		vw, ok := v.words[k]
+		// Folded into a buffer and looked up without a string: a new
+		// word alone costs a copy.
+		v.fold = stageindex.AppendFold(v.fold[:0], w)
+		vw, ok := v.words[string(v.fold)]
 		if !ok {
 			if delta < 0 {
 				continue
 			}
 			// Copies: the title may point into the offer store, whose
 			// chunks a held word would keep alive after a rewrite.
-			k = strings.Clone(k)
-			vw = &vocabWord{text: strings.Clone(strings.ToLower(w))}
+			k := string(v.fold)
+			text := strings.ToLower(w)
+			if text == k {
+				text = k // one copy for both
+			} else {
+				text = strings.Clone(text)
+			}
+			vw = &vocabWord{text: text}
 			v.words[k] = vw
 			if !strings.Contains(k, " ") {
 				if v.byLen[len(k)] == nil {
@@ -89,9 +103,32 @@ func (v *vocab) add(title string, delta int) {
 			vw.proper += delta
 		}
 		if vw.count <= 0 {
-			delete(v.words, k)
-			delete(v.byLen[len(k)], k)
+			delete(v.words, string(v.fold))
+			delete(v.byLen[len(v.fold)], string(v.fold))
 		}
+	}
+	clear(v.scratch) // its words point into title, maybe into the store
+}
+
+// merge adds the counts of o, whose words become v's; o must not be used
+// after. Merging the vocabularies of a set of titles in turn gives what
+// adding the titles one by one in the same order gives: a word keeps the
+// spelling of its first title.
+func (v *vocab) merge(o *vocab) {
+	for k, ow := range o.words {
+		vw, ok := v.words[k]
+		if !ok {
+			v.words[k] = ow
+			if !strings.Contains(k, " ") {
+				if v.byLen[len(k)] == nil {
+					v.byLen[len(k)] = map[string]struct{}{}
+				}
+				v.byLen[len(k)][k] = struct{}{}
+			}
+			continue
+		}
+		vw.count += ow.count
+		vw.proper += ow.proper
 	}
 }
 
