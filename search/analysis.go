@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -194,7 +195,19 @@ type stemFilter struct{}
 
 func (stemFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	for _, t := range in {
-		if s := stemFR(string(t.Term)); len(s) != len(t.Term) || s != string(t.Term) {
+		if len(t.Term) == 0 {
+			continue
+		}
+		// Read in place: stemFR returns its argument, a prefix of it or
+		// a new string, and the term is replaced by a copy when it
+		// changes (the term may alias the analysed text).
+		term := unsafe.String(&t.Term[0], len(t.Term))
+		s := stemFR(term)
+		switch {
+		case len(s) == len(term) && s == term:
+		case len(s) < len(term) && term[:len(s)] == s:
+			t.Term = t.Term[:len(s):len(s)]
+		default:
 			t.Term = []byte(s)
 		}
 	}
