@@ -58,6 +58,8 @@ type Index struct {
 	listings    *lru.Cache[string, listing]            // see listing
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
+	// counters holds facet counters, see Index.facetCounter.
+	counters sync.Pool
 	// sectorKeys maps each sector's Fold-ed name to the name, so that a
 	// query naming a sector is recognised without folding 47 names.
 	sectorKeys map[string]string
