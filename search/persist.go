@@ -297,10 +297,10 @@ func Open(cfg Config) (*Index, error) {
 }
 
 // storedSources calls fn with the id and stored copy (fieldSource) of every
-// live document of t, segment by segment. It reads the scorch segments
-// directly: a match-all search fetching the same fields looked each
-// document up by id again and built a document per hit, two fifths of a
-// reopen. src is only valid during the call.
+// live document of t, segment by segment; both are valid only during the
+// call. It reads the scorch segments directly: a match-all search
+// fetching the same fields looked each document up by id again and built
+// a document per hit, two fifths of a reopen.
 func storedSources(t bleve.Index, fn func(id string, src []byte) error) error {
 	adv, err := t.Advanced()
 	if err != nil {
@@ -325,7 +325,9 @@ func storedSources(t bleve.Index, fn func(id string, src []byte) error) error {
 	visit := func(field string, _ byte, val []byte, _ []uint64) bool {
 		switch field {
 		case "_id":
-			id = string(val)
+			// Not copied: fn only compares it, within the visit, and
+			// the segment's memory outlives the reader.
+			id = aliasString(val)
 		case fieldSource:
 			found = true
 			ferr = fn(id, val)
@@ -417,6 +419,15 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 	// The shard's offers share a few communes and one department: one
 	// copy of each, not one an offer.
 	communes := map[string]string{}
+	// Titles repeat (an employer's offers, a chain's): each distinct one
+	// is split into words once, with its count, which is what counting
+	// each in turn gives. They point into buf, never written again.
+	type titleCount struct {
+		title string
+		n     int
+	}
+	var titles []titleCount
+	titleAt := map[string]int{}
 	err = storedSources(t, func(id string, src []byte) error {
 		// Decoded in place: src is only read here, and what the doc keeps
 		// is copied (baseDoc), or is src itself, appended to buf.
@@ -443,7 +454,15 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 			d.setROMEs(romes)
 			d.rec = rec{off: uint32(len(buf)), n: uint32(len(src))}
 			buf = append(buf, src...)
-			v.add(o.Title, 1)
+			// Counted once per distinct title, below, in the order
+			// they come.
+			title := decodeTitle(buf[d.rec.off:])
+			if i, ok := titleAt[title]; ok {
+				titles[i].n++
+			} else {
+				titleAt[title] = len(titles)
+				titles = append(titles, titleCount{title, 1})
+			}
 			if d.hot.has(flagHasLoc) {
 				cs = cellsOf(d)
 			}
@@ -461,6 +480,9 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 	if err != nil {
 		t.Close()
 		return fail(err)
+	}
+	for _, tc := range titles {
+		v.add(tc.title, tc.n)
 	}
 	if cap(buf)-len(buf) > len(buf)/8 {
 		// Kept as it is, the estimate's excess would be memory nobody uses.
