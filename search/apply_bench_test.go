@@ -11,19 +11,21 @@ import (
 	"github.com/stageindex/stageindex/internal/demo"
 )
 
-// BenchmarkApplyDisk applies a sync poll's worth of edits (300 offers of
-// every département) to an index on disk: what one poll costs at 1,000
-// changes/s (docs/sync.md).
-func BenchmarkApplyDisk(b *testing.B) {
+// benchDiskIndex returns an index on disk holding six copies of the demo
+// offers, 20,000 offers, some 200 a shard, and those offers; with
+// oneShard, every offer is in département 22.
+func benchDiskIndex(b *testing.B, oneShard bool) (*Index, []stageindex.Offer) {
 	base, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Six copies: 20,000 offers, some 200 a shard.
 	var offers []stageindex.Offer
 	for c := range 6 {
 		for _, o := range base {
 			o.ID += "-" + strconv.Itoa(c)
+			if oneShard {
+				o.Department = "22"
+			}
 			offers = append(offers, o)
 		}
 	}
@@ -31,16 +33,18 @@ func BenchmarkApplyDisk(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ix.Close()
-	ctx := context.Background()
-	if err := ix.Apply(ctx, offers, nil); err != nil {
+	b.Cleanup(func() { ix.Close() })
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
 		b.Fatal(err)
 	}
-	depts := map[string]bool{}
-	for _, o := range offers {
-		depts[o.Department] = true
-	}
-	b.Logf("%d offers in %d départements", len(offers), len(depts))
+	return ix, offers
+}
+
+// BenchmarkApplyDisk applies a sync poll's worth of edits (300 offers of
+// every département) to an index on disk: what one poll costs at 1,000
+// changes/s (docs/sync.md).
+func BenchmarkApplyDisk(b *testing.B) {
+	ix, offers := benchDiskIndex(b, false)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for b.Loop() {
 		ups := make([]stageindex.Offer, 300)
@@ -48,8 +52,35 @@ func BenchmarkApplyDisk(b *testing.B) {
 			ups[i] = offers[rng.IntN(len(offers))]
 			ups[i].Title += " " + strconv.Itoa(rng.Int())
 		}
-		if err := ix.Apply(ctx, ups, nil); err != nil {
+		if err := ix.Apply(context.Background(), ups, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkApplyBulk applies one statement's worth of edits, 10,000
+// offers of 20,000, to an index on disk: a platform's bulk update
+// (docs/platforms.md §7), of offers spread over the départements or all in
+// one, as in the monstage test.
+func BenchmarkApplyBulk(b *testing.B) {
+	for _, tc := range []struct {
+		name     string
+		oneShard bool
+	}{{"spread", false}, {"oneshard", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ix, offers := benchDiskIndex(b, tc.oneShard)
+			n := 0
+			for b.Loop() {
+				ups := make([]stageindex.Offer, 10000)
+				for i := range ups {
+					ups[i] = offers[(n*10000+i)%len(offers)]
+					ups[i].Title += " " + strconv.Itoa(n)
+				}
+				n++
+				if err := ix.Apply(context.Background(), ups, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

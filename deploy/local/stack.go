@@ -480,51 +480,35 @@ func (r *replica) waitReady(ctx context.Context, limit time.Duration) (time.Dura
 	return 0, fmt.Errorf("%s not ready after %v: see %s", r.name, limit, r.logPath)
 }
 
-// rssParts reads how the resident set of the process splits, in MB:
-// anonymous memory (the Go heap, H3's C memory) and mapped files (the
-// binary, the index's segment files).
-func rssParts(pid int) (anon, file float64) {
+// statusKB reads the kB fields of /proc/PID/status, by name ("VmRSS").
+func statusKB(pid int) (map[string]float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0
+		return nil, err
 	}
+	kb := map[string]float64{}
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
-		if len(f) != 3 || f[2] != "kB" {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "RssAnon:":
-			anon = kb * 1024 / 1e6
-		case "RssFile:":
-			file = kb * 1024 / 1e6
+		if len(f) == 3 && f[2] == "kB" {
+			kb[strings.TrimSuffix(f[0], ":")], _ = strconv.ParseFloat(f[1], 64)
 		}
 	}
-	return anon, file
+	return kb, nil
 }
 
 // rss reads the resident set and its peak (VmRSS, VmHWM) of the process,
 // in MB (10^6 bytes), from /proc.
 func rss(pid int) (cur, peak float64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) != 3 || f[2] != "kB" {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			cur = kb * 1024 / 1e6
-		case "VmHWM:":
-			peak = kb * 1024 / 1e6
-		}
-	}
-	return cur, peak, nil
+	kb, err := statusKB(pid)
+	return kb["VmRSS"] * 1024 / 1e6, kb["VmHWM"] * 1024 / 1e6, err
+}
+
+// rssParts reads how the resident set of the process splits, in MB:
+// anonymous memory (the Go heap, H3's C memory) and mapped files (the
+// binary, the index's segment files).
+func rssParts(pid int) (anon, file float64) {
+	kb, _ := statusKB(pid)
+	return kb["RssAnon"] * 1024 / 1e6, kb["RssFile"] * 1024 / 1e6
 }
 
 // createDatabase creates database name on c and returns its URL.
