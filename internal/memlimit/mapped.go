@@ -66,7 +66,8 @@ func releaseMaps(maps io.Reader, dir, suffix string, release func(start, length 
 		if len(f) < 6 || f[1] != "r--s" {
 			continue
 		}
-		path := strings.Join(f[5:], " ")
+		// A segment merged away may still be mapped, its file deleted.
+		path := strings.TrimSuffix(strings.Join(f[5:], " "), " (deleted)")
 		if !strings.HasPrefix(path, dir) || !strings.HasSuffix(path, suffix) {
 			continue
 		}

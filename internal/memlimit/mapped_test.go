@@ -22,6 +22,7 @@ func TestReleaseMapsPicksTheSegmentMappings(t *testing.T) {
 7f0000600000-7f0000601000 rw-p 00000000 00:00 0
 garbage line
 7f0000700000-7f0000800000 r--s 00000000 08:01 17 /data/a dir with spaces/x.zap
+7f0000800000-7f0000900000 r--s 00000000 08:01 18 /data/gen-1/shards/35/store/00000005.zap (deleted)
 `
 	var got []string
 	n, err := releaseMaps(strings.NewReader(maps), "/data/", ".zap", func(start, length uintptr) error {
@@ -31,8 +32,8 @@ garbage line
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"7f0000000000+100000", "7f0000500000+80000", "7f0000700000+100000"}
-	if strings.Join(got, " ") != strings.Join(want, " ") || n != 0x100000+0x80000+0x100000 {
+	want := []string{"7f0000000000+100000", "7f0000500000+80000", "7f0000700000+100000", "7f0000800000+100000"}
+	if strings.Join(got, " ") != strings.Join(want, " ") || n != 0x100000+0x80000+0x100000+0x100000 {
 		t.Errorf("released %v (%d bytes), want %v", got, n, want)
 	}
 }
