@@ -33,7 +33,7 @@ defaults
     # (redispatch 1): a replica killed mid-request costs a retry, not an error.
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response response-timeout
+    retry-on conn-failure empty-response junk-response response-timeout
     # Not on 5xx: a 503 is a replica shedding load (--search-timeout), and
     # retrying it elsewhere would multiply the load when all are busy.
 
