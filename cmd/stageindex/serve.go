@@ -25,8 +25,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	// Keep resident memory near the live heap, from the first build on.
+	// Keep resident memory near the live heap, from the first build on;
+	// until the first index is loaded, only that limit starts a
+	// collection (memlimit.UntilLoaded).
+	memlimit.Tune()
 	go memlimit.Run(ctx, memlimit.Interval)
+	live := &search.Live{Warm: true}
+	go memlimit.UntilLoaded(ctx, live.Loaded())
 	// A sync that cannot run at all (unusable data dir) stops the server.
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(parent)
@@ -75,7 +80,6 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		return err
 	}
 	scfg := search.Config{CommuneOf: gaz.CommuneOf, Thesaurus: thes}
-	live := &search.Live{Warm: true}
 	// A bad --tiles-url fails at once, before any index is built.
 	tiles := cfg.tilesURL
 	if tiles == "none" {

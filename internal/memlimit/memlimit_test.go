@@ -1,9 +1,12 @@
 package memlimit
 
 import (
+	"context"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 func TestTuneFollowsTheLiveHeap(t *testing.T) {
@@ -29,5 +32,46 @@ func TestTuneLeavesAnOperatorsLimit(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	if got := Tune(); got != 0 {
 		t.Fatalf("Tune set %d despite GOMEMLIMIT", got)
+	}
+}
+
+// gcPercent reads GOGC's current value.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func TestUntilLoadedPacesByTheLimitOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		limit     int64
+		wantWhile int
+	}{
+		{"under a memory limit", 512 << 20, -1},
+		{"without one, nothing changes", math.MaxInt64, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(tc.limit))
+			defer debug.SetGCPercent(debug.SetGCPercent(100))
+			loaded := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				UntilLoaded(context.Background(), loaded)
+				close(done)
+			}()
+			deadline := time.Now().Add(5 * time.Second)
+			for gcPercent() != tc.wantWhile && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if got := gcPercent(); got != tc.wantWhile {
+				t.Fatalf("GOGC %d while loading, want %d", got, tc.wantWhile)
+			}
+			close(loaded)
+			<-done
+			if got := gcPercent(); got != 100 {
+				t.Errorf("GOGC %d once loaded, want 100 again", got)
+			}
+		})
 	}
 }
