@@ -24,6 +24,7 @@ func build(ctx context.Context, st *Store, cfg search.Config, now time.Time, chu
 		return nil, Watermark{}, fmt.Errorf("indexer: build: %w", err)
 	}
 	var offers []stageindex.Offer
+	applies := 0
 	wm, err := st.LoadOffers(ctx, func(o stageindex.Offer) error {
 		if !o.Indexable(now) {
 			return nil
@@ -34,10 +35,16 @@ func build(ctx context.Context, st *Store, cfg search.Config, now time.Time, chu
 		}
 		err := ix.Apply(ctx, offers, nil)
 		offers = offers[:0]
+		applies++
 		return err
 	})
 	if err == nil && len(offers) > 0 {
 		err = ix.Apply(ctx, offers, nil)
+		applies++
+	}
+	if err == nil && applies > 1 {
+		// One segment a shard, as a single Apply builds.
+		err = ix.Compact(ctx)
 	}
 	if err != nil {
 		ix.Close()

@@ -49,6 +49,15 @@ func TestBuildInChunks(t *testing.T) {
 	if whole.Len() <= 2*chunk || chunked.Len() != whole.Len() {
 		t.Fatalf("%d offers built in chunks of %d, %d in one Apply (want the same, over two chunks)", chunked.Len(), chunk, whole.Len())
 	}
+	// Built in four Applies, the index on disk is compacted to one
+	// segment a shard.
+	nseg, shards, err := chunked.Segments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nseg != shards {
+		t.Errorf("%d segments in %d shards after a build in chunks, want one a shard", nseg, shards)
+	}
 	for _, id := range whole.IDs() {
 		a, _ := whole.Get(id)
 		if b, ok := chunked.Get(id); !ok || !indexer.SameOffer(a, b) {

@@ -193,6 +193,83 @@ func (ix *Index) Close() error {
 	return first
 }
 
+// Compact merges each shard on disk into one segment. A base indexed in
+// several Applies (indexer.Build beyond 100,000 offers) leaves as many
+// segments in every shard, which Bleve's tiered merges keep as they are
+// (up to ten a tier): each search and each reopen then walk them all. It
+// does nothing to an index in memory, whose segments Bleve does not merge
+// on request.
+func (ix *Index) Compact(ctx context.Context) error {
+	if ix.cfg.Dir == "" {
+		return nil
+	}
+	ix.applyMu.Lock()
+	defer ix.applyMu.Unlock()
+	ix.mu.RLock()
+	shards := make([]*shard, 0, len(ix.shards))
+	for _, s := range ix.shards {
+		shards = append(shards, s)
+	}
+	ix.mu.RUnlock()
+	work := make(chan *shard)
+	errs := make(chan error, len(shards))
+	var wg sync.WaitGroup
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for s := range work {
+				adv, err := s.text.Advanced()
+				if err != nil {
+					errs <- fmt.Errorf("search: compact shard %s: %w", s.key, err)
+					continue
+				}
+				sc, ok := adv.(*scorch.Scorch)
+				if !ok {
+					continue
+				}
+				if err := sc.ForceMerge(ctx, nil); err != nil {
+					errs <- fmt.Errorf("search: compact shard %s: %w", s.key, err)
+				}
+			}
+		})
+	}
+	for _, s := range shards {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- s
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// Segments returns how many Bleve segments the shards hold, all told, and
+// how many shards there are.
+func (ix *Index) Segments() (segments, shards int, err error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	n := 0
+	for _, s := range ix.shards {
+		adv, err := s.text.Advanced()
+		if err != nil {
+			return 0, 0, fmt.Errorf("search: segments: %w", err)
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			return 0, 0, fmt.Errorf("search: segments: %w", err)
+		}
+		if snap, ok := r.(*scorch.IndexSnapshot); ok {
+			n += len(snap.Segments())
+		}
+		r.Close()
+	}
+	return n, len(ix.shards), nil
+}
+
 // floorSegmentSize is the merge planner's floor for shards on disk (Bleve's
 // default is 2,000 documents). A sync poll adds a segment of a few offers
 // to nearly every département's shard; with the default floor, all of a
