@@ -211,40 +211,18 @@ func (ix *Index) Compact(ctx context.Context) error {
 		shards = append(shards, s)
 	}
 	ix.mu.RUnlock()
-	work := make(chan *shard)
-	errs := make(chan error, len(shards))
-	var wg sync.WaitGroup
-	for range max(2, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for s := range work {
-				adv, err := s.text.Advanced()
-				if err != nil {
-					errs <- fmt.Errorf("search: compact shard %s: %w", s.key, err)
-					continue
-				}
-				sc, ok := adv.(*scorch.Scorch)
-				if !ok {
-					continue
-				}
-				if err := sc.ForceMerge(ctx, nil); err != nil {
-					errs <- fmt.Errorf("search: compact shard %s: %w", s.key, err)
-				}
-			}
-		})
-	}
-	for _, s := range shards {
-		if ctx.Err() != nil {
-			break
+	return eachParallel(ctx, shards, func(s *shard) error {
+		adv, err := s.text.Advanced()
+		if err != nil {
+			return fmt.Errorf("search: compact shard %s: %w", s.key, err)
 		}
-		work <- s
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	return ctx.Err()
+		if sc, ok := adv.(*scorch.Scorch); ok {
+			if err := sc.ForceMerge(ctx, nil); err != nil {
+				return fmt.Errorf("search: compact shard %s: %w", s.key, err)
+			}
+		}
+		return nil
+	})
 }
 
 // Segments returns how many Bleve segments the shards hold, all told, and
@@ -474,21 +452,26 @@ func (ix *Index) runShardWork(ctx context.Context, work map[string]*shardWork) e
 	for _, j := range work {
 		list = append(list, splitShardWork(j, workers)...)
 	}
-	jobs := make(chan *shardWork)
-	errs := make(chan error, len(list))
+	return eachParallel(ctx, list, ix.writeShard)
+}
+
+// eachParallel calls fn with each of items, on max(2, GOMAXPROCS)
+// goroutines, and returns the first error, or ctx's once it ends (the
+// items not started by then are skipped).
+func eachParallel[T any](ctx context.Context, items []T, fn func(T) error) error {
+	jobs := make(chan T)
+	errs := make(chan error, len(items))
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
 			for j := range jobs {
-				if err := ix.writeShard(j); err != nil {
+				if err := fn(j); err != nil {
 					errs <- err
 				}
 			}
-		}()
+		})
 	}
-	for _, j := range list {
+	for _, j := range items {
 		if ctx.Err() != nil {
 			break
 		}
