@@ -156,7 +156,7 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 			}
 			ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), -1)
 			ix.store.drop(d.rec)
-			ix.docs[slot], ix.hot[slot] = nil, hot{}
+			ix.vacate(int32(slot))
 			ix.free = append(ix.free, int32(slot))
 		}
 	}

@@ -43,6 +43,9 @@ type hot struct {
 	rome        int16   // the offer's ROME fiche (index in the thesaurus' ROME model), -1 when none
 	tracks      uint8   // bit i set for stageindex.Tracks[i]
 	flags       uint8
+	// gen counts the times Index.hot's slot was taken or freed (see
+	// slotTable); meaningless in doc.hot.
+	gen uint32
 }
 
 // Flags of hot.

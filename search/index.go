@@ -103,6 +103,8 @@ type shard struct {
 	// byFiche lists the shard's offers by the ROME fiches their words name
 	// (doc.romes), with the fiche's weight for the offer.
 	byFiche map[int16]map[int32]float32
+	// slots map its Bleve documents to slots (slots.go).
+	slots slotTables
 }
 
 // New returns an empty in-memory index.
@@ -576,10 +578,15 @@ func (ix *Index) remove(id string) {
 	}
 	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), -1)
 	ix.store.drop(d.rec)
-	ix.docs[slot] = nil
-	ix.hot[slot] = hot{}
+	ix.vacate(slot)
 	ix.free = append(ix.free, slot)
 	delete(ix.byID, id)
+}
+
+// vacate empties slot, moving on its generation; the caller holds mu.
+func (ix *Index) vacate(slot int32) {
+	ix.docs[slot] = nil
+	ix.hot[slot] = hot{gen: ix.hot[slot].gen + 1}
 }
 
 // insert adds d in a free slot; the caller holds mu.
@@ -628,6 +635,7 @@ func (ix *Index) place(d *doc, c cells) {
 	ix.docs[slot] = d
 	ix.byID[d.id] = slot
 	d.hot.deptIdx = ix.internDept(d.dept)
+	d.hot.gen = ix.hot[slot].gen + 1
 	ix.hot[slot] = d.hot
 	s := ix.shards[d.shard]
 	s.n++

@@ -258,6 +258,7 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 		return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
 	}
 	defer r.Close()
+	view := newSegmentView(r)
 	literal := 0 // documents the first matcher (the literal one) found
 	for i, m := range spec.matchers {
 		if m.afterLiteral && literal == 0 {
@@ -274,10 +275,9 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 			continue
 		}
 		n := 0
-		err := ix.eachMatch(ctx, r, bq, func(id string, score float64) {
+		err := ix.eachMatch(ctx, s, r, view, bq, func(slot int32, score float64) {
 			n++
-			slot, ok := ix.byID[id]
-			if !ok {
+			if slot < 0 {
 				return // written to Bleve by an Apply still under way
 			}
 			if viaThesaurus(m.tier) && !q.inSectors(ix.hot[slot].sector, m.tier == tierLoose) {
@@ -379,19 +379,21 @@ func (g *slowGate) release() {
 	}
 }
 
-// eachMatch calls fn with every document of r matching q and its score. It
+// eachMatch calls fn with the slot (-1: none yet) of every document of r,
+// s's reader (v its segment view, or nil), matching q, and its score. It
 // walks Bleve's searcher directly: the usual top-N collector would allocate
 // and heap-sort a result per document, only for us to read them all.
 //
 // It stops with ctx's error when ctx ends, checking every few hundred
 // documents: a query matching a whole shard must not outlive its client.
-func (ix *Index) eachMatch(ctx context.Context, r index.IndexReader, q query.Query, fn func(id string, score float64)) error {
-	s, err := q.Searcher(ctx, r, ix.mapping, bsearch.SearcherOptions{})
+// The caller holds ix.mu (read).
+func (ix *Index) eachMatch(ctx context.Context, s *shard, r index.IndexReader, v *segmentView, q query.Query, fn func(slot int32, score float64)) error {
+	sr, err := q.Searcher(ctx, r, ix.mapping, bsearch.SearcherOptions{})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	pool := ix.matchPool(s.DocumentMatchPoolSize() + 1)
+	defer sr.Close()
+	pool := ix.matchPool(sr.DocumentMatchPoolSize() + 1)
 	defer ix.matchPools.Put(pool)
 	sctx := &bsearch.SearchContext{DocumentMatchPool: pool, IndexReader: r}
 	for n := 0; ; n++ {
@@ -400,18 +402,21 @@ func (ix *Index) eachMatch(ctx context.Context, r index.IndexReader, q query.Que
 				return err
 			}
 		}
-		dm, err := s.Next(sctx)
+		dm, err := sr.Next(sctx)
 		if err != nil {
 			return err
 		}
 		if dm == nil {
 			return nil
 		}
-		id, err := r.ExternalID(dm.IndexInternalID)
+		slot, ok, err := ix.slotOf(s, r, v, dm.IndexInternalID)
 		if err != nil {
 			return err
 		}
-		fn(id, dm.Score)
+		if !ok {
+			slot = -1
+		}
+		fn(slot, dm.Score)
 		sctx.DocumentMatchPool.Put(dm)
 	}
 }
