@@ -245,6 +245,7 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 	}
 	best := map[int32]match{}
 	keep := func(m match) {
+		m.score *= ficheBoost(q.textPlan, ix.docs[m.slot])
 		if cur, ok := best[m.slot]; !ok || m.tier > cur.tier || (m.tier == cur.tier && m.score > cur.score) {
 			best[m.slot] = m
 		}
