@@ -81,7 +81,7 @@ func (d *doc) classify(o *stageindex.Offer, thes *Thesaurus) {
 	terms = w.terms(o.EmployerName, terms)
 	ne := len(terms)
 	terms = w.terms(descriptionHead(o.Description), terms)
-	d.setROMEs(thes.rome.classify(terms[:nt], terms[nt:ne], terms[ne:], d.hot.sector))
+	d.setROMEs(thes.rome.classify(terms[:nt], terms[nt:ne], terms[ne:]))
 }
 
 func (d *doc) setROMEs(r [3]ficheScore) {

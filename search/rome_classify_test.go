@@ -7,15 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stageindex/stageindex"
 )
 
 // TestClassifyDevelopmentTexts measures how often the classifier gives an
 // offer text of the blind ROME corpus its fiche (eval/rome/texts.jsonl),
-// on the families of the development set only (group A of families.tsv):
-// the others stay unseen until the held-out run. It fails under a floor so
-// that a regression shows.
+// on the families of the development set (group A of families.tsv), which
+// classification is tuned on, and apart on group B's, never tuned on: the
+// check that what was learnt on A holds on trades nobody looked at.
 func TestClassifyDevelopmentTexts(t *testing.T) {
 	thes, err := LoadThesaurus()
 	if err != nil {
@@ -36,63 +34,74 @@ func TestClassifyDevelopmentTexts(t *testing.T) {
 		t.Skip(err)
 	}
 	defer f.Close()
+	type tally struct {
+		n, right, none, domaine, top3 int
+		took                          time.Duration
+		misses                        map[string]int
+	}
+	by := map[string]*tally{"A": {misses: map[string]int{}}, "B": {misses: map[string]int{}}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	n, right, none, domaine, top3 := 0, 0, 0, 0, 0
-	var took time.Duration
-	misses := map[string]int{}
 	for sc.Scan() {
 		var x struct {
-			Rome, Title, Description, Employer, Sector string
+			Rome        string `json:"x_rome"`
+			Title       string `json:"title"`
+			Description string `json:"description"`
+			Employer    string `json:"employer_name"`
+			Sector      string `json:"sector"`
 		}
-		var raw map[string]any
-		json.Unmarshal(sc.Bytes(), &raw)
-		x.Rome, _ = raw["x_rome"].(string)
-		x.Title, _ = raw["title"].(string)
-		x.Description, _ = raw["description"].(string)
-		x.Employer, _ = raw["employer_name"].(string)
-		x.Sector, _ = raw["sector"].(string)
-		if groups[x.Rome] != "A" {
-			continue
+		if err := json.Unmarshal(sc.Bytes(), &x); err != nil {
+			t.Fatal(err)
 		}
-		sector := int16(-1)
-		for i, s := range stageindex.Sectors {
-			if s == x.Sector {
-				sector = int16(i)
-			}
+		tl := by[groups[x.Rome]]
+		if tl == nil {
+			t.Fatalf("fiche %s of a text is in no group of families.tsv", x.Rome)
 		}
-		start := time.Now()
 		w := thes.rome.words
 		ti, em, de := w.terms(titleForIndex(x.Title, x.Sector, x.Employer), nil), w.terms(x.Employer, nil), w.terms(descriptionHead(x.Description), nil)
-		start = time.Now()
-		got := thes.rome.classify(ti, em, de, sector)
-		took += time.Since(start)
+		start := time.Now()
+		got := thes.rome.classify(ti, em, de)
+		tl.took += time.Since(start)
 		fi := int(got[0].fiche)
 		for _, g := range got {
 			if g.fiche >= 0 && thes.rome.fiches[g.fiche].Code == x.Rome {
-				top3++
+				tl.top3++
 			}
 		}
-		n++
+		tl.n++
 		switch {
 		case fi < 0:
-			none++
+			tl.none++
 		case thes.rome.fiches[fi].Code == x.Rome:
-			right++
+			tl.right++
 		default:
 			if thes.rome.fiches[fi].Code[:3] == x.Rome[:3] {
-				domaine++
+				tl.domaine++
 			}
-			misses[x.Rome+"→"+thes.rome.fiches[fi].Code]++
+			tl.misses[x.Rome+"→"+thes.rome.fiches[fi].Code]++
 		}
 	}
-	acc := float64(right) / float64(n)
-	t.Logf("%d texts: %.1f%% right fiche first, %.1f%% among the three, %.1f%% right domaine only, %.1f%% none; %v per offer (analysis apart)",
-		n, 100*acc, 100*float64(top3)/float64(n), 100*float64(domaine)/float64(n), 100*float64(none)/float64(n), took/time.Duration(n))
-	if testing.Verbose() {
-		for k, v := range misses {
-			if v >= 4 {
-				t.Logf("  %s ×%d", k, v)
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"A", "B"} {
+		tl := by[g]
+		if tl.n == 0 {
+			t.Fatalf("no text of group %s", g)
+		}
+		pc := func(k int) float64 { return 100 * float64(k) / float64(tl.n) }
+		t.Logf("group %s, %d texts: %.1f%% right fiche first, %.1f%% among the three, %.1f%% right domaine only, %.1f%% none; %v per offer (analysis apart)",
+			g, tl.n, pc(tl.right), pc(tl.top3), pc(tl.domaine), pc(tl.none), tl.took/time.Duration(tl.n))
+		// Floors a little under the figures of the commit that set them
+		// (A 50.9 / 71.3, B 48.8 / 69.1), so that a regression shows.
+		if pc(tl.right) < 48 || pc(tl.top3) < 67 {
+			t.Errorf("group %s: classification fell under its floor (48%% first, 67%% among the three)", g)
+		}
+		if testing.Verbose() && g == "A" {
+			for k, v := range tl.misses {
+				if v >= 4 {
+					t.Logf("  %s ×%d", k, v)
+				}
 			}
 		}
 	}
