@@ -27,8 +27,8 @@ type romeModel struct {
 	// for, with its weight.
 	grams      map[string]int32
 	gramFiches [][]gramWeight
-	scratch sync.Pool     // of *classScratch
-	words   *termAnalyzer // what classification reads texts with
+	scratch    sync.Pool     // of *classScratch
+	words      *termAnalyzer // what classification reads texts with
 	// fingerprint identifies the classifier's evidence (its phrases and
 	// weights), for indexes on disk that store its results.
 	fingerprint string
