@@ -66,7 +66,7 @@ func (ix *Index) checkShards(ctx context.Context) (ShardCheck, error) {
 	for key, ids := range inShard {
 		for id := range ids {
 			slot, ok := ix.byID[id]
-			if !ok || ix.docs[slot].shard != key {
+			if !ok || ix.docs[slot].shard() != key {
 				c.Stray[key] = append(c.Stray[key], id)
 			}
 		}
@@ -85,7 +85,7 @@ func (ix *Index) checkShards(ctx context.Context) (ShardCheck, error) {
 			c.BadSlots++
 			continue
 		}
-		if !inShard[d.shard][d.id] {
+		if !inShard[d.shard()][d.id] {
 			c.Unindexed = append(c.Unindexed, d.id)
 		}
 	}
@@ -143,10 +143,10 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 		}
 		if s, ok := ix.byID[d.id]; !ok || s != int32(slot) {
 			// Nothing points to it: free it as remove would.
-			if d.hot.has(flagHasLoc) {
+			if ix.hot[slot].has(flagHasLoc) {
 				ix.cells.Remove(int32(slot), d.lat, d.lng)
 			}
-			if sh := ix.shards[d.shard]; sh != nil {
+			if sh := ix.shards[d.shard()]; sh != nil {
 				sh.n--
 				for _, r := range d.romes {
 					if r.fiche >= 0 && sh.byFiche[r.fiche] != nil {
@@ -166,10 +166,10 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 	}
 	for _, id := range c.Unindexed {
 		d := ix.docs[ix.byID[id]]
-		w := work[d.shard]
+		w := work[d.shard()]
 		if w == nil {
-			w = &shardWork{key: d.shard}
-			work[d.shard] = w
+			w = &shardWork{key: d.shard()}
+			work[d.shard()] = w
 		}
 		w.docs = append(w.docs, d)
 	}

@@ -310,15 +310,15 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	ix.mu.RLock()
 	oldShard := func(id string) (string, bool) {
 		if slot, ok := ix.byID[id]; ok {
-			return ix.docs[slot].shard, true
+			return ix.docs[slot].shard(), true
 		}
 		return "", false
 	}
 	for _, d := range newDocs {
-		if old, ok := oldShard(d.id); ok && old != d.shard {
+		if old, ok := oldShard(d.id); ok && old != d.shard() {
 			get(old).deletes = append(get(old).deletes, d.id)
 		}
-		get(d.shard).docs = append(get(d.shard).docs, d)
+		get(d.shard()).docs = append(get(d.shard()).docs, d)
 	}
 	for _, id := range deletes {
 		if old, ok := oldShard(id); ok {
@@ -565,10 +565,10 @@ func (ix *Index) remove(id string) {
 		return
 	}
 	d := ix.docs[slot]
-	if d.hot.has(flagHasLoc) {
+	if ix.hot[slot].has(flagHasLoc) {
 		ix.cells.Remove(slot, d.lat, d.lng)
 	}
-	if s := ix.shards[d.shard]; s != nil {
+	if s := ix.shards[d.shard()]; s != nil {
 		s.n--
 		for _, r := range d.romes {
 			if r.fiche >= 0 {
@@ -601,7 +601,7 @@ func (ix *Index) insert(d *doc) {
 	}
 	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
 	var c cells
-	if d.hot.has(flagHasLoc) {
+	if d.init.has(flagHasLoc) {
 		c = cellsOf(d)
 	}
 	ix.place(d, c)
@@ -634,10 +634,12 @@ func (ix *Index) place(d *doc, c cells) {
 	ix.store.keep(d.rec)
 	ix.docs[slot] = d
 	ix.byID[d.id] = slot
-	d.hot.deptIdx = ix.internDept(d.dept)
-	d.hot.gen = ix.hot[slot].gen + 1
-	ix.hot[slot] = d.hot
-	s := ix.shards[d.shard]
+	h := *d.init
+	d.init = nil
+	h.deptIdx = ix.internDept(d.dept)
+	h.gen = ix.hot[slot].gen + 1
+	ix.hot[slot] = h
+	s := ix.shards[d.shard()]
 	s.n++
 	for _, r := range d.romes {
 		if r.fiche >= 0 {
@@ -691,7 +693,7 @@ func sortByCell(docs []*doc) {
 	keys := make(map[*doc]uint64, len(docs))
 	for _, d := range docs {
 		keys[d] = math.MaxUint64
-		if d.hot.has(flagHasLoc) {
+		if d.init.has(flagHasLoc) {
 			if c, _, err := geo.Cells(d.lat, d.lng); err == nil {
 				keys[d] = uint64(c)
 			}

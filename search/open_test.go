@@ -49,11 +49,11 @@ func viewOf(t *testing.T, ix *Index) indexView {
 			continue
 		}
 		h := ix.hot[slot]
-		dv := docView{Lat: d.lat, Lng: d.lng, Dept: d.dept, Insee: d.insee, Shard: d.shard, Romes: d.romes, DeptName: ix.depts[h.deptIdx], Fiches: map[int16]float32{}}
+		dv := docView{Lat: d.lat, Lng: d.lng, Dept: d.dept, Insee: d.insee, Shard: d.shard(), Romes: d.romes, DeptName: ix.depts[h.deptIdx], Fiches: map[int16]float32{}}
 		h.deptIdx = 0
 		h.gen = 0 // slot bookkeeping, like the slot itself
 		dv.Hot = h
-		for f, m := range ix.shards[d.shard].byFiche {
+		for f, m := range ix.shards[d.shard()].byFiche {
 			if w, ok := m[int32(slot)]; ok {
 				dv.Fiches[f] = w
 			}

@@ -443,8 +443,8 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 			dept = strings.Clone(o.Department)
 		}
 		d := baseDoc(&o, dept)
-		if d.shard != key {
-			return fmt.Errorf("offer %s belongs to shard %s", id, d.shard)
+		if d.shard() != key {
+			return fmt.Errorf("offer %s belongs to shard %s", id, d.shard())
 		}
 		c, ok := communes[insee]
 		if !ok {
@@ -466,7 +466,7 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 				titleAt[title] = len(titles)
 				titles = append(titles, titleCount{title, 1})
 			}
-			if d.hot.has(flagHasLoc) {
+			if d.init.has(flagHasLoc) {
 				cs = cellsOf(d)
 			}
 		} else {

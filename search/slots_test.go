@@ -136,9 +136,10 @@ func TestSlotTablesResolveAsIDs(t *testing.T) {
 				}
 			}
 			slot := ix.byID[a.id]
+			h := ix.hot[slot]
 			ix.remove(a.id)
 			c := *a
-			c.id = a.id + "-not-in-bleve"
+			c.id, c.init = a.id+"-not-in-bleve", &h
 			ix.place(&c, cells{})
 			if ix.byID[c.id] != slot {
 				ix.mu.Unlock()

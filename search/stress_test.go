@@ -21,6 +21,15 @@ func TestHotFitsACacheLine(t *testing.T) {
 	}
 }
 
+// TestDocFitsItsSizeClass: a doc is held for every offer (1M at a time);
+// at 120 bytes it is in the allocator's 128-byte class, and a field more
+// would put it in the next one, 16 MB more at 1M.
+func TestDocFitsItsSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(doc{}); n > 128 {
+		t.Fatalf("doc is %d bytes, more than 128", n)
+	}
+}
+
 // TestConcurrentSearchApplySwap runs searches, lookups, writes and index
 // swaps together; under -race (make test) any unguarded access fails it,
 // and every search must answer without error while indexes come and go.

@@ -259,26 +259,27 @@ func (ix *Index) countStats(allowed []string, now int64) stageindex.Stats {
 	for _, t := range stageindex.Tracks {
 		st.Tracks[string(t)] = 0
 	}
-	for _, d := range ix.docs {
-		if d == nil || !d.hot.searchable(now) || in != nil && !in[d.dept] {
+	for slot, d := range ix.docs {
+		h := &ix.hot[slot]
+		if d == nil || !h.searchable(now) || in != nil && !in[d.dept] {
 			continue
 		}
 		st.Offers++
 		// From hot, not the stored offer: validated offers have known
 		// tracks and sectors only.
-		if d.hot.has(flagRemote) {
+		if h.has(flagRemote) {
 			st.Remote++
 		}
 		if d.dept != "" {
 			st.Departments[d.dept]++
 		}
 		for i, t := range stageindex.Tracks {
-			if d.hot.tracks&(1<<i) != 0 {
+			if h.tracks&(1<<i) != 0 {
 				st.Tracks[string(t)]++
 			}
 		}
-		if d.hot.sector >= 0 {
-			st.Sectors[stageindex.Sectors[d.hot.sector]]++
+		if h.sector >= 0 {
+			st.Sectors[stageindex.Sectors[h.sector]]++
 		}
 	}
 	return st
