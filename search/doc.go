@@ -85,13 +85,7 @@ func (d *doc) classify(o *stageindex.Offer, thes *Thesaurus) {
 	if thes == nil || thes.rome == nil {
 		return
 	}
-	w := thes.rome.words
-	terms := w.terms(titleForIndex(o.Title, o.Sector, o.EmployerName), make([]string, 0, 128))
-	nt := len(terms)
-	terms = w.terms(o.EmployerName, terms)
-	ne := len(terms)
-	terms = w.terms(descriptionHead(o.Description), terms)
-	d.setROMEs(thes.rome.classify(terms[:nt], terms[nt:ne], terms[ne:]))
+	d.setROMEs(thes.rome.classifyOffer(o.Title, o.Sector, o.EmployerName, o.Description, make([]string, 0, 128)))
 }
 
 func (d *doc) setROMEs(r [3]ficheScore) {

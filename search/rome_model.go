@@ -248,6 +248,18 @@ const (
 	maxDescriptionTerms = 150
 )
 
+// classifyOffer classifies an offer from its texts (classify), buf the
+// room its terms are analysed into.
+func (m *romeModel) classifyOffer(title, sector, employer, description string, buf []string) [3]ficheScore {
+	w := m.words
+	terms := w.terms(titleForIndex(title, sector, employer), buf)
+	nt := len(terms)
+	terms = w.terms(employer, terms)
+	ne := len(terms)
+	terms = w.terms(descriptionHead(description), terms)
+	return m.classify(terms[:nt], terms[nt:ne], terms[ne:])
+}
+
 // ficheScore is a fiche an offer or a query names, and how strongly: 1 for
 // the best, less for the others (their score over the best's).
 type ficheScore struct {
