@@ -79,7 +79,7 @@ func (ix *Index) plan(q string) *textQuery {
 // analyzePlan builds the plan of q (trimmed); nil when q has no searchable
 // word. The result is shared: it must not be written after this returns.
 func (ix *Index) analyzePlan(q string) *textPlan {
-	q = ix.limitTerms(q)
+	q = ix.limitTerms(ix.thes.readSlang(q))
 	terms := ix.analyze(AnalyzerText, q)
 	if len(terms) == 0 {
 		return nil

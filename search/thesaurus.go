@@ -71,6 +71,9 @@ type Thesaurus struct {
 	// rome is the ROME tree as fields and classifier; nil for a thesaurus
 	// parsed alone (ParseThesaurus).
 	rome *romeModel
+	// slang maps a folded word pupils use to the standard words it means
+	// (slang.txt); nil for a thesaurus parsed alone.
+	slang map[string]string
 	// correction holds the words typos are corrected to (words).
 	wordsOnce  sync.Once
 	correction *correctionWords
@@ -137,6 +140,9 @@ func loadThesaurus() (*Thesaurus, error) {
 		return nil, fmt.Errorf("search: thesaurus: %w", err)
 	}
 	t.addROME(tree, vocab)
+	if t.slang, err = parseSlang(slangFile); err != nil {
+		return nil, err
+	}
 	t.keyOf = map[string]string{}
 	for _, f := range t.fields {
 		for _, x := range append(append([]string{f.name}, f.offers...), slices.Concat(f.jobs...)...) {
