@@ -632,13 +632,24 @@ func (ix *Index) place(d *doc, c cells) {
 		ix.hot = append(ix.hot, hot{})
 	}
 	ix.store.keep(d.rec)
-	ix.docs[slot] = d
 	ix.byID[d.id] = slot
+	d.init.deptIdx = ix.internDept(d.dept)
+	ix.settle(slot, d, c)
+	if c.ok {
+		ix.cells.AddCells(slot, c.fine, c.coarse)
+	}
+}
+
+// settle puts d, with its cells c, in slot: the part of place that only
+// touches that slot and d's shard, so that Open settles the docs of
+// different shards at once. The caller holds mu, and the shard is in
+// Index.shards.
+func (ix *Index) settle(slot int32, d *doc, c cells) {
 	h := *d.init
 	d.init = nil
-	h.deptIdx = ix.internDept(d.dept)
 	h.gen = ix.hot[slot].gen + 1
 	ix.hot[slot] = h
+	ix.docs[slot] = d
 	s := ix.shards[d.shard()]
 	s.n++
 	for _, r := range d.romes {
@@ -653,7 +664,6 @@ func (ix *Index) place(d *doc, c cells) {
 		}
 	}
 	if c.ok {
-		ix.cells.AddCells(slot, c.fine, c.coarse)
 		s.minLat, s.maxLat = math.Min(s.minLat, d.lat), math.Max(s.maxLat, d.lat)
 		s.minLng, s.maxLng = math.Min(s.minLng, d.lng), math.Max(s.maxLng, d.lng)
 	}

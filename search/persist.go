@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -230,16 +231,27 @@ func Open(cfg Config) (*Index, error) {
 	for _, r := range results {
 		n += len(r.docs)
 	}
-	// Sized once: grown from empty, rehashing it was a tenth of a 1M
-	// reopen's CPU.
-	seen := make(map[string]struct{}, n)
-	for _, r := range results {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	// Each doc is given the slot of its place in the shards' order. The id
+	// map, sized once (grown from empty, rehashing it was a tenth of a 1M
+	// reopen's CPU), is also the duplicate check.
+	ix.byID = make(map[string]int32, n)
+	base := make([]int32, len(results)) // the slot of each shard's first doc
+	slot := int32(0)
+	for i, r := range results {
+		base[i] = slot
 		for _, d := range r.docs {
-			if _, dup := seen[d.id]; dup {
+			if _, dup := ix.byID[d.id]; dup {
 				suspect[d.id] = true
+			} else {
+				ix.byID[d.id] = slot
 			}
-			seen[d.id] = struct{}{}
+			slot++
 		}
+	}
+	for id := range suspect {
+		delete(ix.byID, id)
 	}
 	ix.pending = slices.Sorted(maps.Keys(suspect))
 	if len(ix.pending) > 0 {
@@ -259,36 +271,79 @@ func Open(cfg Config) (*Index, error) {
 			}
 		}
 	}
-	seen = nil
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.byID = make(map[string]int32, n)
-	ix.docs, ix.hot = make([]*doc, 0, n), make([]hot, 0, n)
-	for _, r := range results {
+	ix.docs, ix.hot = make([]*doc, n), make([]hot, n)
+	chunks := make([]uint32, len(results))
+	var (
+		last    string // a shard's docs share their department: looked up once
+		lastIdx uint16
+		have    bool
+	)
+	for i, r := range results {
 		ix.shards[r.s.key] = r.s
-		chunk := ix.store.adopt(r.buf)
+		chunks[i] = ix.store.adopt(r.buf)
+		for _, d := range r.docs {
+			if !have || d.dept != last {
+				last, lastIdx, have = d.dept, ix.internDept(d.dept), true
+			}
+			d.init.deptIdx = lastIdx
+		}
+	}
+	// What place does for one doc, for the docs of every shard at once
+	// (settle), then what the whole index shares, in turn. The docs whose
+	// fiches are classified again are inserted after, in free slots.
+	shardIdx := make([]int, len(results))
+	for i := range shardIdx {
+		shardIdx[i] = i
+	}
+	used := make([]int, len(results))
+	_ = eachParallel(context.Background(), shardIdx, func(i int) error {
+		r := &results[i]
 		mixed := false // r holds a suspect, its vocabulary counted without it
 		for _, d := range r.docs {
-			mixed = mixed || suspect[d.id]
+			if len(suspect) > 0 && suspect[d.id] {
+				mixed = true
+				break
+			}
 		}
 		if mixed {
 			r.vocab = newVocab()
 		}
-		for i, d := range r.docs {
-			if suspect[d.id] {
+		for j, d := range r.docs {
+			if d.pending != nil || len(suspect) > 0 && suspect[d.id] {
 				continue
 			}
-			if mixed && d.pending == nil {
+			if mixed {
 				r.vocab.add(r.title(d), 1)
 			}
-			if d.pending == nil {
-				d.rec.chunk = chunk
-				ix.place(d, r.cells[i])
-			} else {
-				ix.insert(d) // encodes it, and counts its words
+			d.rec.chunk = chunks[i]
+			used[i] += int(d.rec.n)
+			ix.settle(base[i]+int32(j), d, r.cells[j])
+		}
+		return nil
+	})
+	var pending []*doc
+	for i, r := range results {
+		ix.store.used += used[i]
+		for j, d := range r.docs {
+			slot := base[i] + int32(j)
+			switch {
+			case ix.docs[slot] == d:
+				if c := r.cells[j]; c.ok {
+					ix.cells.AddCells(slot, c.fine, c.coarse)
+				}
+			case d.pending != nil && !suspect[d.id]:
+				pending = append(pending, d)
 			}
 		}
 		ix.vocab.merge(r.vocab)
+	}
+	for slot := int32(len(ix.docs)) - 1; slot >= 0; slot-- {
+		if ix.docs[slot] == nil {
+			ix.free = append(ix.free, slot)
+		}
+	}
+	for _, d := range pending {
+		ix.insert(d) // encodes it, and counts its words
 	}
 	ix.compactStore()
 	if len(keys) != len(m.Shards) || m.ROMEModel != ix.romeModel() {
