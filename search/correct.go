@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -107,6 +109,13 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 				best = s
 			}
 		}
+		if best == "" && budget == 1 && len(w) >= 6 {
+			// A word of six or seven letters misspelt by ear two edits
+			// away ("joalier"): one that sounds nearly the same (its key
+			// one edit from w's). Longer words have two edits already;
+			// shorter ones are too easily a different word.
+			best = ix.soundsNear(w, 2)
+		}
 		if best != "" {
 			words[i], changed = best, true
 		}
@@ -127,6 +136,34 @@ func (ix *Index) soundsLike(w string) string {
 		return s
 	}
 	return closestOf(w, cw.romeSounds[k])
+}
+
+// soundsNear returns the word of the thesaurus (hand-written first, then
+// ROME's) whose phoneticKey is one edit from w's and whose spelling is
+// within limit edits of w, the closest in spelling; "" when none.
+func (ix *Index) soundsNear(w string, limit int) string {
+	cw := ix.thes.words()
+	k := phoneticKey(w)
+	for i, sounds := range []map[string][]string{cw.handSounds, cw.romeSounds} {
+		byLen := cw.soundKeysByLen[i]
+		best, bestD := "", limit+1
+		for n := max(len(k)-1, 0); n <= len(k)+1 && n < len(byLen); n++ {
+			for _, sk := range byLen[n] {
+				if stageindex.EditDistance(k, sk, 1) > 1 {
+					continue
+				}
+				for _, v := range sounds[sk] {
+					if d := stageindex.EditDistance(w, v, limit); d < bestD || d == bestD && d <= limit && v < best {
+						best, bestD = v, d
+					}
+				}
+			}
+		}
+		if best != "" {
+			return best
+		}
+	}
+	return ""
 }
 
 // closestOf returns the word of vs closest to w in spelling, "" for none.
@@ -152,6 +189,9 @@ type correctionWords struct {
 	rome       map[string]struct{}
 	romeByLen  [][]string
 	romeSounds map[string][]string
+	// soundKeysByLen are the keys of handSounds ([0]) and romeSounds
+	// ([1]) by length, for soundsNear.
+	soundKeysByLen [2][][]string
 }
 
 // knows reports whether w (folded) is a word of the thesaurus, hand-written
@@ -202,6 +242,11 @@ func (t *Thesaurus) words() *correctionWords {
 						c.romeSounds[k] = append(c.romeSounds[k], w)
 					}
 				}
+			}
+		}
+		for i, sounds := range []map[string][]string{c.handSounds, c.romeSounds} {
+			for _, k := range slices.Sorted(maps.Keys(sounds)) {
+				addLen(&c.soundKeysByLen[i], k)
 			}
 		}
 		t.correction = c

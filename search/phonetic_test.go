@@ -49,6 +49,7 @@ func TestCorrectByEar(t *testing.T) {
 		{"militere", "militaire"},
 		{"stage informatik", "stage informatique"},
 		{"veterinnere", "veterinaire"}, // two edits: typo tolerance already ("veterinere" itself is in the vocabulary)
+		{"joalier", "joaillier"},       // two edits at a budget of one, and its key one edit from joaillier's
 		{"informatique", ""},           // known: nothing to correct
 		{"zzkrpt", ""},
 	}
