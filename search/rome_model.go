@@ -335,11 +335,23 @@ func (t *Thesaurus) queryFiches(q string) []ficheScore {
 		i := int16(f.rome - 1)
 		byFiche[i] = max(byFiche[i], w)
 	}
+	terms := t.rome.words.terms(q, nil)
 	if len(byFiche) == 0 {
-		for _, fs := range t.rome.classify(t.rome.words.terms(q, nil), nil, nil) {
+		for _, fs := range t.rome.classify(terms, nil, nil) {
 			if fs.fiche >= 0 {
 				byFiche[fs.fiche] = fs.w * queryClassWeight
 			}
+		}
+	} else if len(terms) >= 2 {
+		// A query of several words read as a whole: the fiche its words
+		// together name best, when one of its entries names it too, is
+		// the trade meant ("préparer des colis": an intent of N1103 at
+		// 0.7, and "colis" and "préparer" agree), not an association.
+		// Measured: ROME dev 0.475 / 0.684 -> 0.499 / 0.707, old
+		// held-out 0.544 / 0.677 -> 0.562 / 0.690, benchmark corpus
+		// unchanged.
+		if f := t.rome.classify(terms, nil, nil)[0].fiche; f >= 0 && byFiche[f] >= agreeNamed {
+			byFiche[f] = max(byFiche[f], agreeWeight)
 		}
 	}
 	out := make([]ficheScore, 0, len(byFiche))
@@ -354,6 +366,14 @@ func (t *Thesaurus) queryFiches(q string) []ficheScore {
 	})
 	return out[:min(len(out), maxQueryFiches)]
 }
+
+// agreeNamed is the least weight an entry of a query must give the fiche
+// the whole query is classified under for agreeWeight to apply; agreeWeight
+// is above strongWeight: the fiche is searched as named.
+const (
+	agreeNamed  = 0.5
+	agreeWeight = 0.9
+)
 
 // maxQueryFiches bounds the fiches one query searches.
 const maxQueryFiches = 6

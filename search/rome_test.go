@@ -135,3 +135,33 @@ func TestKnownWordIsNeverCorrected(t *testing.T) {
 		t.Fatalf("relaxed %+v, want the bank by widening the radius", res.Relaxed)
 	}
 }
+
+// TestQueryReadAsAWhole: a query of several words names, strongly, the
+// fiche its words together are classified under when one of its entries
+// names it too; one word alone keeps its entry's weight.
+func TestQueryReadAsAWhole(t *testing.T) {
+	thes, err := LoadThesaurus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	weight := func(q, code string) float32 {
+		for _, f := range thes.queryFiches(q) {
+			if thes.rome.fiches[f.fiche].Code == code {
+				return f.w
+			}
+		}
+		return 0
+	}
+	for _, tc := range []struct {
+		q, code string
+		strong  bool
+	}{
+		{"préparer des colis", "N1103", true}, // its intent line weighs 0.7
+		{"verifier la qualite des pieces en metal", "H1502", true},
+		{"colis", "N1103", false},
+	} {
+		if w := weight(tc.q, tc.code); (w >= strongWeight) != tc.strong {
+			t.Errorf("%q names %s at %.2f, want strong=%v", tc.q, tc.code, w, tc.strong)
+		}
+	}
+}
