@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"syscall"
 	"testing"
 	"time"
@@ -52,6 +54,20 @@ func BenchmarkOpen(b *testing.B) {
 	// CPU, not only wall time: a restart on a loaded machine takes as
 	// long as its CPU needs times the contention (Close included).
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+	// What a reopened index holds: the live heap once collected, the
+	// index open.
+	b.StopTimer()
+	ix, err := Open(Config{Dir: dir, Thesaurus: thes})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	b.ReportMetric(float64(sample[0].Value.Uint64())/(1<<20), "live-MB")
+	runtime.KeepAlive(ix)
+	ix.Close()
 }
 
 // cpuSeconds is the CPU this process has used, user and system.
