@@ -102,6 +102,10 @@ func TestSyncUnusableDataDir(t *testing.T) {
 			}
 			os.RemoveAll(filepath.Join(shards, entries[0].Name()))
 		}},
+		{"search index of an older format", func(t *testing.T, dir, gen string) {
+			// As a binary from before compressed offer bodies left it.
+			editMeta(t, filepath.Join(dir, gen, "search", "search.json"), func(m map[string]any) { m["format"] = 2 })
+		}},
 		{"no identity recorded", func(t *testing.T, dir, gen string) {
 			editMeta(t, filepath.Join(dir, gen, "sync.json"), func(m map[string]any) { delete(m, "identity") })
 		}},

@@ -17,7 +17,10 @@ type doc struct {
 	rec rec // in Index.store, once inserted
 	// pending is the offer while an Apply writes it (newDoc); nil once
 	// insert has put it, encoded, in the store.
-	pending  *stageindex.Offer
+	pending *stageindex.Offer
+	// enc is pending's encoding, made beside classification (newDocs)
+	// for the shard's stored copy and the store; nil once inserted.
+	enc      []byte
 	lat, lng float64
 	dept     string
 	insee    string

@@ -87,7 +87,6 @@ type Index struct {
 	deptIdx map[string]uint16 // index of each code in depts
 	vocab   *vocab
 	store   offerStore // the offers of docs, encoded (see doc.rec)
-	encBuf  []byte     // insert's scratch
 	// matchPools holds Bleve document match pools for eachMatch.
 	matchPools sync.Pool
 }
@@ -427,7 +426,12 @@ func (ix *Index) newDocs(upserts []stageindex.Offer) []*doc {
 			for i := w; i < len(upserts); i += workers {
 				// The caller's offer itself, not a copy: a doc points to
 				// it only until insert has encoded it, within this Apply.
-				out[i] = newDoc(&upserts[i], ix.cfg.CommuneOf, ix.thes)
+				d := newDoc(&upserts[i], ix.cfg.CommuneOf, ix.thes)
+				// Encoded here, on every core, once: compressing its
+				// body is work, and both the shard's stored copy and
+				// the store take these bytes.
+				d.enc = encodeDoc(d)
+				out[i] = d
 			}
 		})
 	}
@@ -592,12 +596,11 @@ func (ix *Index) vacate(slot int32) {
 // insert adds d in a free slot; the caller holds mu.
 func (ix *Index) insert(d *doc) {
 	if d.pending != nil {
-		// Encoded here, into a buffer reused from insert to insert, rather
-		// than kept per doc through the Apply: a build would hold every
-		// offer twice.
-		ix.encBuf = appendDoc(ix.encBuf[:0], d)
-		d.rec = ix.store.add(ix.encBuf)
-		d.pending = nil
+		if d.enc == nil {
+			d.enc = encodeDoc(d)
+		}
+		d.rec = ix.store.add(d.enc)
+		d.pending, d.enc = nil, nil
 	}
 	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
 	var c cells

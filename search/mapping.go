@@ -75,8 +75,8 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 
 // bleveDoc is what Bleve indexes for a pending doc (newDoc).
 func bleveDoc(d *doc, stored bool) map[string]any {
-	var enc []byte
-	if stored {
+	enc := d.enc
+	if stored && enc == nil {
 		enc = encodeDoc(d)
 	}
 	return bleveFields(d.pending, enc, stored)

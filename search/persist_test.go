@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -102,6 +103,25 @@ func TestOpenRejectsUnusableDirectories(t *testing.T) {
 		{"garbled meta", func(t *testing.T, dir string) { os.WriteFile(filepath.Join(dir, metaFile), []byte("{"), 0o644) }},
 		{"older mapping", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, metaFile), []byte(`{"mapping_version":0}`), 0o644)
+		}},
+		{"older format", func(t *testing.T, dir string) {
+			// A directory of the binaries before compressed bodies.
+			b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: 2, Shards: []string{"22", "35", "75", "_"}})
+			os.WriteFile(filepath.Join(dir, metaFile), b, 0o644)
+		}},
+		{"stored copy of another codec", func(t *testing.T, dir string) {
+			// What version 1 wrote, in a directory that claims today's
+			// format: the shard is unreadable, never half read.
+			ix, err := Open(diskConfig(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := corpus()[0]
+			v1 := append([]byte{1}, encodeDoc(newDoc(&o, nil, nil))[1:]...)
+			if err := ix.shards["22"].text.Index(o.ID, bleveFields(&o, v1, true)); err != nil {
+				t.Fatal(err)
+			}
+			ix.Close()
 		}},
 		{"corrupt shard", func(t *testing.T, dir string) {
 			shard := shardPath(dir, "22")
