@@ -549,7 +549,7 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 	for _, tc := range titles {
 		v.add(tc.title, tc.n)
 	}
-	if cap(buf)-len(buf) > len(buf)/8 {
+	if cap(buf)-len(buf) > len(buf)/32 {
 		// Kept as it is, the estimate's excess would be memory nobody uses.
 		buf = append(make([]byte, 0, len(buf)), buf...)
 	}
