@@ -69,8 +69,9 @@ const maxBody = 1 << 24
 // offerDict is the dictionary bodies are compressed with, trained on
 // offer texts that are not the benchmark corpus (TestOfferDict, `go
 // generate`): a body alone, a few hundred bytes, compresses poorly
-// without one (1.07x with zstd). Changing it is a codecVersion change;
-// offerDictSum, checked by TestOfferDict, makes sure of it.
+// without one (1.07x with zstd). An index directory records the
+// dictionary's offerDictSum (meta.OfferDict), which TestOfferDict checks
+// against the file: a directory of another dictionary is rebuilt.
 //
 // S2 (klauspost/compress/s2) rather than zstd with a dictionary: zstd
 // primes its tables from the dictionary on every record, 23-31 µs an

@@ -47,6 +47,9 @@ type meta struct {
 	// ROMEModel fingerprints the classifier the stored fiches come from:
 	// another one means classifying every offer again on open.
 	ROMEModel string `json:"rome_model,omitempty"`
+	// OfferDict names the dictionary the stored bodies are compressed
+	// with (offerDictSum): with another one they would not decode.
+	OfferDict string `json:"offer_dict"`
 }
 
 type journal struct {
@@ -71,7 +74,7 @@ func writeMeta(dir string, shards []string, romeModel string) error {
 	if shards == nil {
 		shards = []string{}
 	}
-	b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: formatVersion, Shards: shards, ROMEModel: romeModel})
+	b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: formatVersion, Shards: shards, ROMEModel: romeModel, OfferDict: offerDictSum})
 	if err := writeFileAtomic(filepath.Join(dir, metaFile), b); err != nil {
 		return fmt.Errorf("search: write meta: %w", err)
 	}
@@ -168,6 +171,9 @@ func Open(cfg Config) (*Index, error) {
 	}
 	if m.Format != formatVersion || m.Shards == nil {
 		return nil, fmt.Errorf("%w: directory format %d, this binary uses %d", ErrIncompatible, m.Format, formatVersion)
+	}
+	if m.OfferDict != offerDictSum {
+		return nil, fmt.Errorf("%w: offers compressed with dictionary %q, this binary uses %q", ErrIncompatible, m.OfferDict, offerDictSum)
 	}
 	entries, err := os.ReadDir(filepath.Join(cfg.Dir, "shards"))
 	if err != nil {

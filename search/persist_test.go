@@ -109,6 +109,10 @@ func TestOpenRejectsUnusableDirectories(t *testing.T) {
 			b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: 2, Shards: []string{"22", "35", "75", "_"}})
 			os.WriteFile(filepath.Join(dir, metaFile), b, 0o644)
 		}},
+		{"another offer dictionary", func(t *testing.T, dir string) {
+			b, _ := json.Marshal(meta{MappingVersion: MappingVersion, Format: formatVersion, Shards: []string{"22", "35", "75", "_"}, OfferDict: "0123456789abcdef"})
+			os.WriteFile(filepath.Join(dir, metaFile), b, 0o644)
+		}},
 		{"stored copy of another codec", func(t *testing.T, dir string) {
 			// What version 1 wrote, in a directory that claims today's
 			// format: the shard is unreadable, never half read.
