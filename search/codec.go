@@ -94,9 +94,16 @@ type bodyCodec struct {
 	scratch sync.Pool // of *encodeScratch
 }
 
-// encodeScratch is appendDoc's memory for a body, before and after
-// compression.
-type encodeScratch struct{ body, packed []byte }
+// encodeScratch is encodeDoc's memory for a record, and appendDoc's for
+// a body before and after compression.
+type encodeScratch struct{ rec, body, packed []byte }
+
+func (bc *bodyCodec) getScratch() *encodeScratch {
+	if sc, ok := bc.scratch.Get().(*encodeScratch); ok {
+		return sc
+	}
+	return new(encodeScratch)
+}
 
 var theBodyCodec = sync.OnceValue(func() *bodyCodec {
 	d := s2.NewDict(offerDict)
@@ -109,10 +116,16 @@ var theBodyCodec = sync.OnceValue(func() *bodyCodec {
 // errCodec reports a stored copy that does not decode.
 var errCodec = errors.New("search: stored offer unreadable")
 
-// encodeDoc encodes d's offer, which is pending (newDoc).
+// encodeDoc encodes d's offer, which is pending (newDoc), into a slice
+// of its own length: a build holds a batch's records until they are in
+// the store, and one grown by append had up to twice the room.
 func encodeDoc(d *doc) []byte {
-	o := d.pending
-	return appendDoc(make([]byte, 0, 96+len(o.Title)+len(o.Description)/2+len(o.EmployerDescription)/2), d)
+	bc := theBodyCodec()
+	sc := bc.getScratch()
+	sc.rec = appendDoc(sc.rec[:0], d)
+	b := slices.Clone(sc.rec)
+	bc.scratch.Put(sc)
+	return b
 }
 
 // appendDoc appends the encoding of d's pending offer to b.
@@ -172,10 +185,7 @@ func appendDoc(b []byte, d *doc) []byte {
 
 	// The body, compressed when that makes it smaller.
 	bc := theBodyCodec()
-	sc, _ := bc.scratch.Get().(*encodeScratch)
-	if sc == nil {
-		sc = new(encodeScratch)
-	}
+	sc := bc.getScratch()
 	sc.body = appendBody(sc.body[:0], o)
 	sc.packed = sc.packed[:0]
 	if len(sc.body) <= maxBody {
