@@ -130,7 +130,7 @@ func encodeDoc(d *doc) []byte {
 
 // appendDoc appends the encoding of d's pending offer to b.
 func appendDoc(b []byte, d *doc) []byte {
-	o := d.pending
+	o := d.pending.Offer
 	b = append(b, codecVersion)
 	str := func(b []byte, s string) []byte {
 		b = binary.AppendUvarint(b, uint64(len(s)))

@@ -17,10 +17,7 @@ type doc struct {
 	rec rec // in Index.store, once inserted
 	// pending is the offer while an Apply writes it (newDoc); nil once
 	// insert has put it, encoded, in the store.
-	pending *stageindex.Offer
-	// enc is pending's encoding, made beside classification (newDocs)
-	// for the shard's stored copy and the store; nil once inserted.
-	enc      []byte
+	pending  *pendingOffer
 	lat, lng float64
 	dept     string
 	insee    string
@@ -31,6 +28,15 @@ type doc struct {
 	// then nil: one copy, not two (64 bytes an offer, 64 MB at 1M; a doc
 	// is then 120 bytes, in the allocator's 128-byte class).
 	init *hot
+}
+
+// pendingOffer is a doc's offer until it is in the store, and its
+// encoding once made (newDocs encodes it beside classification, for the
+// shard's stored copy and the store); apart from doc, which is held for
+// every offer, so as not to make it larger.
+type pendingOffer struct {
+	*stageindex.Offer
+	enc []byte
 }
 
 // shard is the key of the shard d belongs in (shardKey).
@@ -74,7 +80,7 @@ func (h *hot) has(f uint8) bool { return h.flags&f != 0 }
 
 func newDoc(o *stageindex.Offer, communeOf func(zip, city string) (string, bool), thes *Thesaurus) *doc {
 	d := baseDoc(o, strings.Clone(o.Department))
-	d.pending = o
+	d.pending = &pendingOffer{Offer: o}
 	if communeOf != nil && o.Zipcode != "" {
 		d.insee, _ = communeOf(o.Zipcode, o.City)
 	}

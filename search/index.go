@@ -430,7 +430,7 @@ func (ix *Index) newDocs(upserts []stageindex.Offer) []*doc {
 				// Encoded here, on every core, once: compressing its
 				// body is work, and both the shard's stored copy and
 				// the store take these bytes.
-				d.enc = encodeDoc(d)
+				d.pending.enc = encodeDoc(d)
 				out[i] = d
 			}
 		})
@@ -596,11 +596,11 @@ func (ix *Index) vacate(slot int32) {
 // insert adds d in a free slot; the caller holds mu.
 func (ix *Index) insert(d *doc) {
 	if d.pending != nil {
-		if d.enc == nil {
-			d.enc = encodeDoc(d)
+		if d.pending.enc == nil {
+			d.pending.enc = encodeDoc(d)
 		}
-		d.rec = ix.store.add(d.enc)
-		d.pending, d.enc = nil, nil
+		d.rec = ix.store.add(d.pending.enc)
+		d.pending = nil
 	}
 	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
 	var c cells

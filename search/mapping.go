@@ -75,11 +75,11 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 
 // bleveDoc is what Bleve indexes for a pending doc (newDoc).
 func bleveDoc(d *doc, stored bool) map[string]any {
-	enc := d.enc
+	enc := d.pending.enc
 	if stored && enc == nil {
 		enc = encodeDoc(d)
 	}
-	return bleveFields(d.pending, enc, stored)
+	return bleveFields(d.pending.Offer, enc, stored)
 }
 
 // bleveFields is what Bleve indexes for offer o, whose encoded form

@@ -542,7 +542,7 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 				return fmt.Errorf("offer %s: stored copy unreadable", id)
 			}
 			d.classify(&own, ix.thes)
-			d.pending = &own
+			d.pending = &pendingOffer{Offer: &own}
 		}
 		docs = append(docs, d)
 		places = append(places, cs)

@@ -90,7 +90,7 @@ func aliasString(b []byte) string {
 // offerOf returns d's offer; the caller holds mu (read or write).
 func (ix *Index) offerOf(d *doc) stageindex.Offer {
 	if d.pending != nil {
-		return *d.pending
+		return *d.pending.Offer
 	}
 	o, _, _, err := decodeDoc(ix.store.bytes(d.rec), true)
 	if err != nil {
