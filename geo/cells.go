@@ -69,6 +69,21 @@ func Cells(lat, lng float64) (fine, coarse h3.Cell, err error) {
 	return fine, parentCell(fine, coarseRes), nil
 }
 
+// CellsOfFine returns what Cells returns for a point whose fine cell
+// (as Cells gave it) is fine, without a cgo call: a reopen reads it from
+// the offer's stored copy rather than placing the point again (a sixth of
+// a 1M reopen's CPU). ok is false when fine is not a cell of the fine
+// resolution (none was stored, or another version chose another
+// resolution): the caller then calls Cells.
+func CellsOfFine(fine h3.Cell) (f, coarse h3.Cell, ok bool) {
+	// H3's index layout: mode (bits 59–62, 1 for a cell) and resolution
+	// (bits 52–55).
+	if v := uint64(fine); v>>59&0xf != 1 || int(v>>52&0xf) != fineRes {
+		return 0, 0, false
+	}
+	return fine, parentCell(fine, coarseRes), true
+}
+
 // parentCell is c.Parent(res) for a valid cell c of a finer resolution,
 // computed in Go: the parent of an H3 index is the same index with the
 // resolution field set to res and the digits below res set to 7 (H3's

@@ -156,3 +156,40 @@ func TestParentCellIsH3s(t *testing.T) {
 		}
 	}
 }
+
+// TestCellsOfFine: a stored fine cell gives the cells of its point, and
+// nothing else passes for one (no cell, a cell of another resolution, an
+// edge or vertex index).
+func TestCellsOfFine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 11))
+	for range 2000 {
+		lat, lng := rng.Float64()*180-90, rng.Float64()*360-180
+		wantF, wantC, err := Cells(lat, lng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, c, ok := CellsOfFine(wantF)
+		if !ok || f != wantF || c != wantC {
+			t.Fatalf("CellsOfFine(%v) = %v %v %v, want %v %v", wantF, f, c, ok, wantF, wantC)
+		}
+		for _, res := range []int{coarseRes, fineRes + 1} {
+			other, err := h3.LatLngToCell(h3.NewLatLng(lat, lng), res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, ok := CellsOfFine(other); ok {
+				t.Fatalf("a cell of resolution %d taken for a fine one", res)
+			}
+		}
+		edges, err := wantF.DirectedEdges()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok := CellsOfFine(h3.Cell(edges[0])); ok {
+			t.Fatal("a directed edge taken for a cell")
+		}
+	}
+	if _, _, ok := CellsOfFine(0); ok {
+		t.Fatal("no cell taken for one")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/s2"
+	"github.com/uber/h3-go/v4"
 
 	"github.com/stageindex/stageindex"
 )
@@ -34,7 +35,9 @@ import (
 // stageindex.Sectors or 0 then the string; the tracks as a uvarint count
 // + items, each 1 + its index in stageindex.Tracks or 0 then the string;
 // a byte of flags (public, remote, accessible, latitude, longitude,
-// published); the coordinates present as 8 bytes each; the weeks as a
+// published); the coordinates present as 8 bytes each, and when both
+// are, the fine H3 cell (8 bytes, 0 when geo could not place the point:
+// a reopen need not place every offer again); the weeks as a
 // uvarint count + items, each 1 + its weekCode or 0 then the string;
 // the publication time, when present, as varint Unix nanoseconds; the
 // commune; the three fiches (int16 + float32 each).
@@ -44,7 +47,9 @@ import (
 // first, as S2 writes it); then the body: the description, employer
 // name, employer description, street, zipcode, city (uvarint length +
 // bytes), the maximum of candidates (varint), the URL.
-const codecVersion = 2
+//
+// Version 3 added the fine cell.
+const codecVersion = 3
 
 // Body kinds.
 const (
@@ -165,6 +170,13 @@ func appendDoc(b []byte, d *doc) []byte {
 	if o.Longitude != nil {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(*o.Longitude))
 	}
+	if o.Latitude != nil && o.Longitude != nil {
+		var fine uint64
+		if c := d.pendingCells(); c.ok {
+			fine = uint64(c.fine)
+		}
+		b = binary.LittleEndian.AppendUint64(b, fine)
+	}
 	b = binary.AppendUvarint(b, uint64(len(o.Weeks)))
 	names := weekNames()
 	for _, w := range o.Weeks {
@@ -239,6 +251,8 @@ type decodeReuse struct {
 	weeks     []string
 	lat, lng  float64
 	published time.Time
+	// fine is the offer's stored fine H3 cell, 0 when none.
+	fine h3.Cell
 }
 
 // decodeHead decodes the header of b: an offer with everything but the
@@ -301,6 +315,15 @@ func decodeHead(b []byte, alias bool, r *decodeReuse) (o stageindex.Offer, insee
 		lat, lng = &r.lat, &r.lng
 	}
 	o.Latitude, o.Longitude = optFloat(flags&codecLat != 0, lat), optFloat(flags&codecLng != 0, lng)
+	if r != nil {
+		r.fine = 0
+	}
+	if o.Latitude != nil && o.Longitude != nil {
+		fine := binary.LittleEndian.Uint64(rd.fixed(8))
+		if r != nil {
+			r.fine = h3.Cell(fine)
+		}
+	}
 	if n = rd.uvarint(); n > 1024 {
 		return fail()
 	}

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/geo"
 	"github.com/stageindex/stageindex/internal/demo"
+	"github.com/uber/h3-go/v4"
 )
 
 // codecCases are offers of every shape a record must keep: the test
@@ -36,7 +38,7 @@ func codecCases(t testing.TB) []stageindex.Offer {
 
 // TestCodecRoundTrip: every case, with its commune and fiches, decodes to
 // what was encoded, with and without aliasing; decodeHead gives the same
-// offer without the body's fields; every truncation is an error, never a
+// offer without the body's fields, and the point's fine H3 cell; every truncation is an error, never a
 // panic or a wrong offer.
 func TestCodecRoundTrip(t *testing.T) {
 	thes, err := LoadThesaurus()
@@ -59,7 +61,17 @@ func TestCodecRoundTrip(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(got, o) || insee != d.insee || romes != d.romes {
 				t.Fatalf("%q: round trip (alias %v) gave %+v %q %v %v", o.ID, alias, got, insee, romes, err)
 			}
-			head, insee, romes, _, err := decodeHead(b, alias, new(decodeReuse))
+			reuse := new(decodeReuse)
+			head, insee, romes, _, err := decodeHead(b, alias, reuse)
+			var wantFine h3.Cell
+			if o.HasLocation() {
+				if f, _, err := geo.Cells(*o.Latitude, *o.Longitude); err == nil {
+					wantFine = f
+				}
+			}
+			if reuse.fine != wantFine {
+				t.Fatalf("%q: stored fine cell %v, want %v", o.ID, reuse.fine, wantFine)
+			}
 			want := o
 			want.Description, want.EmployerName, want.EmployerDescription, want.Street, want.Zipcode, want.City, want.MaxCandidates, want.URL = "", "", "", "", "", "", 0, ""
 			if len(want.Tracks) == 0 {

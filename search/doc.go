@@ -37,6 +37,23 @@ type doc struct {
 type pendingOffer struct {
 	*stageindex.Offer
 	enc []byte
+	// cells are the doc's H3 cells once located (pendingCells): found
+	// beside the encoding, on every core, and stored in it.
+	cells   cells
+	located bool
+}
+
+// pendingCells returns the cells of d, which is pending, placing its
+// point once.
+func (d *doc) pendingCells() cells {
+	p := d.pending
+	if !p.located {
+		if d.init.has(flagHasLoc) {
+			p.cells = cellsOf(d)
+		}
+		p.located = true
+	}
+	return p.cells
 }
 
 // shard is the key of the shard d belongs in (shardKey).

@@ -595,18 +595,18 @@ func (ix *Index) vacate(slot int32) {
 
 // insert adds d in a free slot; the caller holds mu.
 func (ix *Index) insert(d *doc) {
+	var c cells
 	if d.pending != nil {
 		if d.pending.enc == nil {
 			d.pending.enc = encodeDoc(d)
 		}
+		c = d.pendingCells()
 		d.rec = ix.store.add(d.pending.enc)
 		d.pending = nil
-	}
-	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
-	var c cells
-	if d.init.has(flagHasLoc) {
+	} else if d.init.has(flagHasLoc) {
 		c = cellsOf(d)
 	}
+	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
 	ix.place(d, c)
 }
 
@@ -706,10 +706,8 @@ func sortByCell(docs []*doc) {
 	keys := make(map[*doc]uint64, len(docs))
 	for _, d := range docs {
 		keys[d] = math.MaxUint64
-		if d.init.has(flagHasLoc) {
-			if c, _, err := geo.Cells(d.lat, d.lng); err == nil {
-				keys[d] = uint64(c)
-			}
+		if c := d.pendingCells(); c.ok {
+			keys[d] = uint64(c.fine)
 		}
 	}
 	sort.SliceStable(docs, func(i, j int) bool { return keys[docs[i]] < keys[docs[j]] })

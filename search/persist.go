@@ -15,6 +15,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/stageindex/stageindex/geo"
 )
 
 // ErrIncompatible is wrapped by Open's error when the directory holds no
@@ -37,8 +38,8 @@ const journalFile = "journal.json"
 
 // formatVersion changes with the layout of the directory (meta, journal)
 // and with that of the stored copies (codecVersion): 3 since their bodies
-// are compressed.
-const formatVersion = 3
+// are compressed, 4 since they hold the fine H3 cell.
+const formatVersion = 4
 
 type meta struct {
 	MappingVersion int      `json:"mapping_version"`
@@ -532,7 +533,11 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 				titles = append(titles, titleCount{title, 1})
 			}
 			if d.init.has(flagHasLoc) {
-				cs = cellsOf(d)
+				if f, c, ok := geo.CellsOfFine(reuse.fine); ok {
+					cs = cells{f, c, true}
+				} else {
+					cs = cellsOf(d)
+				}
 			}
 		} else {
 			// New fiches: encoded again by insert, from a copy (o points
