@@ -67,6 +67,10 @@ const (
 	codecPublished
 )
 
+// bodyBlock is the size of the blocks a page's bodies are decompressed
+// into (decodeDocIn): about ten of the benchmark corpus'.
+const bodyBlock = 4 << 10
+
 // maxBody bounds the length a compressed body states, against a damaged
 // record; a longer body is stored as it is.
 const maxBody = 1 << 24
@@ -232,11 +236,19 @@ func appendBody(b []byte, o *stageindex.Offer) []byte {
 // it keeps from); those of a compressed body point into a buffer of
 // their own.
 func decodeDoc(b []byte, alias bool) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
+	return decodeDocIn(b, alias, nil)
+}
+
+// decodeDocIn is decodeDoc, decompressing the body into *bodies when it
+// has room (appended: what was decoded there before is left as it is),
+// else into a new block that *bodies becomes: a page's hits share a few
+// blocks instead of one each (bodies nil: a buffer of the body's own).
+func decodeDocIn(b []byte, alias bool, bodies *[]byte) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
 	o, insee, romes, body, err := decodeHead(b, alias, nil)
 	if err != nil {
 		return stageindex.Offer{}, "", romes, err
 	}
-	if err := decodeBody(&o, body, alias); err != nil {
+	if err := decodeBody(&o, body, alias, bodies); err != nil {
 		return stageindex.Offer{}, "", romes, err
 	}
 	return o, insee, romes, nil
@@ -370,7 +382,7 @@ func decodeHead(b []byte, alias bool, r *decodeReuse) (o stageindex.Offer, insee
 
 // decodeBody sets the fields of o that body holds (decodeHead's); with
 // alias, the strings of a body stored as it is point into it.
-func decodeBody(o *stageindex.Offer, body []byte, alias bool) error {
+func decodeBody(o *stageindex.Offer, body []byte, alias bool, bodies *[]byte) error {
 	if len(body) == 0 {
 		return errCodec
 	}
@@ -384,7 +396,18 @@ func decodeBody(o *stageindex.Offer, body []byte, alias bool) error {
 		if err != nil || n > maxBody {
 			return errCodec
 		}
-		plain, err := theBodyCodec().dict.Decode(make([]byte, n), rd.b)
+		var into []byte
+		switch {
+		case bodies == nil:
+			into = make([]byte, n)
+		case cap(*bodies)-len(*bodies) >= n:
+			into = (*bodies)[len(*bodies) : len(*bodies)+n]
+			*bodies = (*bodies)[:len(*bodies)+n]
+		default:
+			*bodies = make([]byte, n, max(n, bodyBlock))
+			into = *bodies
+		}
+		plain, err := theBodyCodec().dict.Decode(into, rd.b)
 		if err != nil || len(plain) != n {
 			return errCodec
 		}

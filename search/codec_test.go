@@ -173,3 +173,27 @@ func FuzzDecodeDoc(f *testing.F) {
 		decodeTitle(b)
 	})
 }
+
+// TestCodecBodiesShareBlocks: offers decoded one after the other into a
+// page's blocks (decodeDocIn) each keep their own body, whatever is
+// decoded after them.
+func TestCodecBodiesShareBlocks(t *testing.T) {
+	cases := codecCases(t)
+	var recs [][]byte
+	for i := range cases {
+		recs = append(recs, encodeDoc(newDoc(&cases[i], nil, nil)))
+	}
+	var bodies []byte
+	got := make([]stageindex.Offer, len(recs))
+	for i, b := range recs {
+		var err error
+		if got[i], _, _, err = decodeDocIn(b, true, &bodies); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], cases[i]) {
+			t.Fatalf("%q: decoded beside the others as %+v", cases[i].ID, got[i])
+		}
+	}
+}

@@ -25,8 +25,9 @@ func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textQuery)
 	if p != nil {
 		arena = make([]stageindex.Segment, 0, segmentsPerHit*(to-from))
 	}
+	var bodies []byte
 	for i, k := range keys[from:to] {
-		hits = append(hits, ix.hit(k, p, &extras[i], &arena))
+		hits = append(hits, ix.hit(k, p, &extras[i], &arena, &bodies))
 	}
 	return hits
 }
@@ -64,8 +65,8 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 	copy(keys, best)
 }
 
-func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.Segment) stageindex.Hit {
-	o := ix.offerOf(ix.docs[k.slot])
+func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.Segment, bodies *[]byte) stageindex.Hit {
+	o := ix.offerIn(ix.docs[k.slot], bodies)
 	h := stageindex.Hit{
 		ID: o.ID, Title: o.Title, EmployerName: o.EmployerName,
 		Sector: o.Sector, Tracks: o.Tracks, City: o.City, Zipcode: o.Zipcode, Department: o.Department,
