@@ -5,20 +5,15 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/internal/demo"
 )
 
 // benchDiskIndex returns an index on disk holding six copies of the demo
 // offers, 20,000 offers, some 200 a shard, and those offers; with
 // oneShard, every offer is in département 22.
 func benchDiskIndex(b *testing.B, oneShard bool) (*Index, []stageindex.Offer) {
-	base, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		b.Fatal(err)
-	}
+	base := demoOffers(b)
 	var offers []stageindex.Offer
 	for c := range 6 {
 		for _, o := range base {

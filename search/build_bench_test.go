@@ -2,19 +2,13 @@ package search
 
 import (
 	"testing"
-	"time"
-
-	"github.com/stageindex/stageindex/internal/demo"
 )
 
 // BenchmarkNewDoc prepares an offer for the index — its hot fields and
 // its ROME fiches — without the Bleve write: the share of the build rate
 // the search core's own work takes.
 func BenchmarkNewDoc(b *testing.B) {
-	offers, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		b.Fatal(err)
-	}
+	offers := demoOffers(b)
 	thes, err := LoadThesaurus()
 	if err != nil {
 		b.Fatal(err)

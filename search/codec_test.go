@@ -5,11 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stageindex/stageindex"
 	"github.com/stageindex/stageindex/geo"
-	"github.com/stageindex/stageindex/internal/demo"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -18,10 +16,7 @@ import (
 // text outside Latin-1, unknown sectors, tracks and week strings.
 func codecCases(t testing.TB) []stageindex.Offer {
 	offers := corpus()
-	d, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := demoOffers(t)
 	lat := 48.5
 	offers = append(offers, d[0], d[1],
 		stageindex.Offer{},
@@ -144,10 +139,7 @@ func TestCodecCompact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := demoOffers(t)
 	plain, enc := 0, 0
 	for i := range d[:500] {
 		o := &d[i]

@@ -8,13 +8,11 @@ import (
 	"flag"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/dict"
 	"github.com/klauspost/compress/s2"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/internal/demo"
 )
 
 var updateDict = flag.Bool("update-dict", false, "train offers.dict again from its texts and write it")
@@ -80,10 +78,7 @@ func TestOfferDict(t *testing.T) {
 		t.Fatal("offers.dict does not load")
 	}
 	plain, packed := 0, 0
-	offers, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+	offers := demoOffers(t)
 	for _, o := range offers {
 		body := appendBody(nil, &o)
 		plain += len(body)

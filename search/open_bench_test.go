@@ -9,8 +9,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/stageindex/stageindex/internal/demo"
 )
 
 // BenchmarkOpen reopens an index on disk, as a restarted serve does:
@@ -24,10 +22,7 @@ func BenchmarkOpen(b *testing.B) {
 	}
 	dir := os.Getenv("STAGEINDEX_BENCH_OPEN_DIR")
 	if dir == "" {
-		offers, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-		if err != nil {
-			b.Fatal(err)
-		}
+		offers := demoOffers(b)
 		dir = filepath.Join(b.TempDir(), "index")
 		ix, err := New(Config{Dir: dir, Thesaurus: thes})
 		if err != nil {

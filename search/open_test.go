@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/internal/demo"
 )
 
 // docView is what the index structures hold of one offer, by id rather
@@ -136,10 +135,7 @@ func sameSpellings(t *testing.T, ix *Index) {
 // demo's offers and a later change included.
 func TestReopenRebuildsTheSameStructures(t *testing.T) {
 	ctx := context.Background()
-	offers, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+	offers := demoOffers(t)
 	dir := filepath.Join(t.TempDir(), "index")
 	cfg := Config{Dir: dir, Now: func() time.Time { return testNow }}
 	ix, err := New(cfg)

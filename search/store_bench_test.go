@@ -6,10 +6,8 @@ import (
 	"context"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/internal/demo"
 )
 
 // benchOffers returns the offers of STAGEINDEX_BENCH_CORPUS (JSON lines,
@@ -17,10 +15,7 @@ import (
 func benchOffers(b *testing.B) []stageindex.Offer {
 	name := os.Getenv("STAGEINDEX_BENCH_CORPUS")
 	if name == "" {
-		offers, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-		if err != nil {
-			b.Fatal(err)
-		}
+		offers := demoOffers(b)
 		return offers
 	}
 	f, err := os.Open(name)
@@ -104,19 +99,7 @@ func BenchmarkDecodeDoc(b *testing.B) {
 // matches are cached after the first pass, so that what is measured is
 // mostly the page: its hits decoded, excerpts and highlights.
 func BenchmarkSearchPage(b *testing.B) {
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	offers, err := demo.Offers(now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ix, err := New(Config{Now: func() time.Time { return now }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ix.Close()
-	if err := ix.Apply(context.Background(), offers, nil); err != nil {
-		b.Fatal(err)
-	}
+	ix := demoIndex(b)
 	rennes := &stageindex.LatLng{Lat: 48.11, Lng: -1.68}
 	reqs := []stageindex.SearchRequest{
 		{Query: "boulanger", PerPage: 20},
@@ -129,7 +112,7 @@ func BenchmarkSearchPage(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		req := reqs[i%len(reqs)]
-		req.Now = now
+		req.Now = demoNow
 		if _, err := ix.Search(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}

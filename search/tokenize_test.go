@@ -7,12 +7,9 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
-
-	"github.com/stageindex/stageindex/internal/demo"
 )
 
 // sameTokens reports how got differs from bleve's unicode tokenizer on
@@ -63,10 +60,7 @@ func TestWordTokenizerMatchesUnicode(t *testing.T) {
 		}
 	}
 
-	offers, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+	offers := demoOffers(t)
 	texts := 0
 	check := func(s string) {
 		texts++
@@ -129,10 +123,7 @@ func FuzzWordTokenizer(f *testing.F) {
 }
 
 func BenchmarkTokenize(b *testing.B) {
-	offers, err := demo.Offers(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		b.Fatal(err)
-	}
+	offers := demoOffers(b)
 	for _, tc := range []struct {
 		name string
 		tok  analysis.Tokenizer
