@@ -111,6 +111,13 @@ type shard struct {
 // With cfg.Dir set, the directory must not exist or be empty; the index
 // is created there.
 func New(cfg Config) (*Index, error) {
+	if cfg.Thesaurus == nil {
+		t, err := LoadThesaurus()
+		if err != nil {
+			return nil, fmt.Errorf("search: thesaurus: %w", err)
+		}
+		cfg.Thesaurus = t
+	}
 	ix, err := newIndex(cfg)
 	if err != nil {
 		return nil, err
@@ -123,15 +130,12 @@ func New(cfg Config) (*Index, error) {
 	return ix, nil
 }
 
+// newIndex returns an empty index of cfg; its caller sees to the
+// thesaurus (Open loads it while the shards open).
 func newIndex(cfg Config) (*Index, error) {
 	m, err := newMapping(cfg.Dir != "")
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Thesaurus == nil {
-		if cfg.Thesaurus, err = LoadThesaurus(); err != nil {
-			return nil, fmt.Errorf("search: thesaurus: %w", err)
-		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -197,39 +197,75 @@ func Open(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrIncompatible, err)
 	}
+	// The embedded thesaurus (a third of a second of one core) loads while
+	// the shards open, on the assumption that it classifies as the one the
+	// stored fiches come from; when it does not (a new binary's model), the
+	// shards open again to classify their offers. A restart under load
+	// waits for the two side by side, not one after the other.
+	var loaded *Thesaurus
+	thes := make(chan error, 1)
+	if cfg.Thesaurus == nil {
+		go func() {
+			var err error
+			loaded, err = LoadThesaurus()
+			thes <- err
+		}()
+	} else {
+		thes <- nil
+	}
 	ix, err := newIndex(cfg)
 	if err != nil {
+		<-thes
 		return nil, err
 	}
-	results := make([]openedShard, len(keys))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i, key := range keys {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i] = ix.openShard(key, m.ROMEModel == ix.romeModel())
-		}()
-	}
-	wg.Wait()
-	var first error
-	for _, r := range results {
-		if r.err != nil && first == nil {
-			first = r.err
-		}
-	}
+	var results []openedShard
 	closeAll := func() {
 		for _, r := range results {
 			if r.s != nil {
 				r.s.text.Close()
 			}
 		}
+		results = nil
 	}
-	if first != nil {
+	openAll := func(sameModel bool) error {
+		results = make([]openedShard, len(keys))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 4)
+		for i, key := range keys {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				results[i] = ix.openShard(key, sameModel)
+			}()
+		}
+		wg.Wait()
+		for _, r := range results {
+			if r.err != nil {
+				closeAll()
+				return fmt.Errorf("%w: %v", ErrIncompatible, r.err)
+			}
+		}
+		return nil
+	}
+	sameModel := cfg.Thesaurus == nil || m.ROMEModel == ix.romeModel()
+	err = openAll(sameModel)
+	if terr := <-thes; terr != nil {
 		closeAll()
-		return nil, fmt.Errorf("%w: %v", ErrIncompatible, first)
+		return nil, fmt.Errorf("search: thesaurus: %w", terr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if loaded != nil {
+		ix.cfg.Thesaurus, ix.thes = loaded, loaded
+	}
+	if sameModel && m.ROMEModel != ix.romeModel() {
+		closeAll()
+		if err := openAll(false); err != nil {
+			return nil, err
+		}
 	}
 	// Suspects: the journal, and any id stored in two shards.
 	suspect := map[string]bool{}

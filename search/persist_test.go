@@ -270,3 +270,81 @@ func TestOpenRefusesMissingShards(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenClassifiesAgainUnderANewModel writes an index whose offers were
+// classified by no ROME model (a thesaurus parsed alone) and reopens it
+// with the embedded one, loaded by Open itself while the shards open or
+// given: the stored fiches are stale, so each offer must be classified
+// again, and the directory must record the new model.
+func TestOpenClassifiesAgainUnderANewModel(t *testing.T) {
+	ctx := context.Background()
+	embedded, err := LoadThesaurus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		thes *Thesaurus
+	}{
+		{"loaded by Open", nil},
+		{"given", embedded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bare, err := ParseThesaurus(thesaurusFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(t.TempDir(), "index")
+			cfg := diskConfig(dir)
+			cfg.Thesaurus = bare
+			ix, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Apply(ctx, corpus(), nil); err != nil {
+				t.Fatal(err)
+			}
+			q := stageindex.SearchRequest{Query: "boulangerie", Center: &stBrieuc, RadiusKm: 30}
+			fiches := func(ix *Index) map[string]string {
+				res, err := ix.Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := map[string]string{}
+				for _, h := range res.Hits {
+					if h.ROME != nil {
+						m[h.ID] = h.ROME.Code
+					}
+				}
+				return m
+			}
+			if got := fiches(ix); len(got) != 0 {
+				t.Fatalf("offers classified without a ROME model: %v", got)
+			}
+			if err := ix.Close(); err != nil {
+				t.Fatal(err)
+			}
+			cfg = diskConfig(dir)
+			cfg.Thesaurus = tc.thes
+			re, err := Open(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer re.Close()
+			if got := fiches(re); got["bread-near"] != "D1102" || got["bread-here"] != "D1102" {
+				t.Errorf("fiches after reopen under the ROME model: %v, want bread-near and bread-here in D1102", got)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, metaFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m meta
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m.ROMEModel == "" || m.ROMEModel != re.romeModel() {
+				t.Errorf("directory records model %q, the index classifies with %q", m.ROMEModel, re.romeModel())
+			}
+		})
+	}
+}
