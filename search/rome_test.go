@@ -165,3 +165,108 @@ func TestQueryReadAsAWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestNearFiches: a fiche's near ones are the siblings of its domaine a
+// reader confuses it with, most alike first, never itself, never another
+// domaine's, at most maxNear.
+func TestNearFiches(t *testing.T) {
+	thes, err := LoadThesaurus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := thes.rome
+	codes := func(fs []int16) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, m.fiches[f].Code)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		code string
+		want []string
+	}{
+		{"K1706", []string{"K1704"}},          // Sécurité publique → its management
+		{"C1102", []string{"C1104", "C1101"}}, // insurance advice → relation clients, management
+		{"N1202", []string{"N1201"}},          // international freight → affrètement
+		{"D1103", []string{"D1104"}},          // charcuterie → pâtisserie
+	} {
+		if got := codes(m.near[m.byCode[tc.code]]); !slices.Equal(got, tc.want) {
+			t.Errorf("near %s = %v, want %v", tc.code, got, tc.want)
+		}
+	}
+	for i, near := range m.near {
+		if len(near) > maxNear {
+			t.Errorf("%s has %d near fiches", m.fiches[i].Code, len(near))
+		}
+		for _, f := range near {
+			if int(f) == i || m.fiches[f].Code[:3] != m.fiches[i].Code[:3] {
+				t.Errorf("%s near %s", m.fiches[i].Code, m.fiches[f].Code)
+			}
+		}
+	}
+}
+
+// TestQueryNamesNearFiches: the fiches a query names, in order, with the
+// near fiches of its strong ones: raised when the query names them too,
+// loose when it does not.
+func TestQueryNamesNearFiches(t *testing.T) {
+	thes, err := LoadThesaurus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		// K1704 named by nothing: a loose association.
+		{"motard de la police nationale", []string{"K1706:1.00", "K1704:0.80"}},
+		// N1201 named by "forwarder" at 0.8 and near N1202: agreed.
+		{"freight forwarder", []string{"N1202:1.00", "N1201:0.95"}},
+		// No strong fiche: nothing near is added.
+		{"colis", []string{"N4105:0.80", "N1105:0.60"}},
+	} {
+		var got []string
+		for _, f := range thes.queryFiches(tc.q) {
+			got = append(got, fmt.Sprintf("%s:%.2f", thes.rome.fiches[f.fiche].Code, f.w))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("queryFiches(%q) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
+
+// TestNearFicheFoundWhenNoneOfTheFiche: a query naming a fiche no offer of
+// the area is of finds the offers of its near fiche, and only when none of
+// its own is there.
+func TestNearFicheFoundWhenNoneOfTheFiche(t *testing.T) {
+	commissaire := offer("commissaire", "Commissaire de police", "Direction d'un commissariat, organisation des équipes.")
+	motard := offer("motard", "Motocycliste de la gendarmerie", "Escorte et surveillance des routes.")
+	bread := offer("bread", "Boulangerie du port", "Pain et viennoiseries.")
+	for _, tc := range []struct {
+		name   string
+		offers []stageindex.Offer
+		want   []string
+	}{
+		{"none of the fiche", []stageindex.Offer{commissaire, bread}, []string{"commissaire"}},
+		{"one of the fiche", []stageindex.Offer{commissaire, motard, bread}, []string{"motard"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ix, err := New(Config{Now: func() time.Time { return testNow }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			if err := ix.Apply(context.Background(), tc.offers, nil); err != nil {
+				t.Fatal(err)
+			}
+			res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "motard de la police nationale", Center: &stBrieuc, RadiusKm: 30})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Hits); !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

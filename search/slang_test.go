@@ -6,8 +6,9 @@ import (
 )
 
 // TestSlang checks slang.txt against the thesaurus: a slang word must be
-// one the thesaurus does not know (else the line overrides a reviewed
-// entry), and its standard words must reach something (a field, a fiche)
+// one no entry of the thesaurus knows (else the line overrides a reviewed
+// entry; the classifier's weak reading of a word of some titles, "papy",
+// is no entry, and slang is read first), and its standard words must reach something (a field, a fiche)
 // or be a filler word the analyzer drops ("métier").
 func TestSlang(t *testing.T) {
 	thes, err := LoadThesaurus()
@@ -19,7 +20,7 @@ func TestSlang(t *testing.T) {
 	}
 	ix := newTestIndex(t)
 	for w, std := range thes.slang {
-		if len(thes.Expand(w)) > 0 || len(thes.queryFiches(w)) > 0 {
+		if entries, _ := thes.match(w); len(thes.Expand(w)) > 0 || len(entries) > 0 {
 			t.Errorf("slang %q: the thesaurus knows it already", w)
 		}
 		if len(thes.Expand(std)) == 0 && len(thes.queryFiches(std)) == 0 && len(ix.analyze(AnalyzerText, std)) > 0 {
