@@ -29,8 +29,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	// until the first index is loaded, only that limit starts a
 	// collection (memlimit.UntilLoaded).
 	memlimit.Tune()
-	go memlimit.Run(ctx, memlimit.Interval)
 	live := &search.Live{Warm: true}
+	go memlimit.Run(ctx, memlimit.Interval, live.Loaded())
 	go memlimit.UntilLoaded(ctx, live.Loaded())
 	// A sync that cannot run at all (unusable data dir) stops the server.
 	parent := ctx

@@ -140,9 +140,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 
-	// As serve does from its start: a soft memory limit that follows the
-	// live heap.
-	go memlimit.Run(ctx, memlimit.Interval)
+	// As serve does once its index is loaded: a soft memory limit that
+	// follows the live heap.
+	go memlimit.Run(ctx, memlimit.Interval, nil)
 	// One gazetteer for the index and the API, as serve has.
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
