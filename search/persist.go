@@ -364,6 +364,7 @@ func Open(cfg Config) (*Index, error) {
 			used[i] += int(d.rec.n)
 			ix.settle(base[i]+int32(j), d, r.cells[j])
 		}
+		ix.openedTables(r, base[i])
 		return nil
 	})
 	var pending []*doc
@@ -404,7 +405,7 @@ func Open(cfg Config) (*Index, error) {
 // call. It reads the scorch segments directly: a match-all search
 // fetching the same fields looked each document up by id again and built
 // a document per hit, two fifths of a reopen.
-func storedSources(t bleve.Index, fn func(id string, src []byte) error) error {
+func storedSources(t bleve.Index, segment func(id, count uint64), fn func(num uint64, id string, src []byte) error) error {
 	adv, err := t.Advanced()
 	if err != nil {
 		return err
@@ -422,6 +423,7 @@ func storedSources(t bleve.Index, fn func(id string, src []byte) error) error {
 	// variables it sets, was four allocations an offer.
 	var (
 		id    string
+		num   uint64
 		found bool
 		ferr  error
 	)
@@ -433,18 +435,20 @@ func storedSources(t bleve.Index, fn func(id string, src []byte) error) error {
 			id = aliasString(val)
 		case fieldSource:
 			found = true
-			ferr = fn(id, val)
+			ferr = fn(num, id, val)
 		}
 		return ferr == nil
 	}
 	for _, seg := range snap.Segments() {
+		segment(seg.Id(), seg.Segment().Count())
 		live := seg.DocNumbersLive()
 		it := live.Iterator()
 		for it.HasNext() {
 			id, found, ferr = "", false, nil
+			num = uint64(it.Next())
 			// The values live in a pooled buffer that Bleve reuses once
 			// VisitDocument returns: fn runs inside the visit.
-			err := seg.VisitDocument(uint64(it.Next()), visit)
+			err := seg.VisitDocument(num, visit)
 			if err == nil {
 				err = ferr
 			}
@@ -477,9 +481,52 @@ type openedShard struct {
 	docs  []*doc
 	buf   []byte
 	cells []cells // by doc
+	// segs are the shard's segments as read, in order: each holds the
+	// docs from its start to the next one's, nums their document numbers
+	// (by doc), for their slot tables (openedSegment.table).
+	segs []openedSegment
+	nums []uint32
 	// vocab counts the titles of the docs in buf (not those pending).
 	vocab *vocab
 	err   error
+}
+
+// openedSegment is one segment of a shard as Open read it.
+type openedSegment struct {
+	id, count uint64
+	start     int // the index of its first doc in openedShard.docs
+}
+
+// openedTables makes the slot tables (slots.go) of r's segments from the
+// docs Open settled, whose document numbers it has just read: the first
+// searches would otherwise make them by reading every document's stored
+// id again, which cost a 1M restart's cache warming seconds of CPU and
+// brought the segments' pages back into memory. base is the slot of r's
+// first doc; the caller holds ix.mu, and no other goroutine touches r's
+// shard or slots.
+func (ix *Index) openedTables(r *openedShard, base int32) {
+	for k, sg := range r.segs {
+		end := len(r.docs)
+		if k+1 < len(r.segs) {
+			end = r.segs[k+1].start
+		}
+		t := &slotTable{slot: make([]int32, sg.count), gen: make([]uint32, sg.count)}
+		for i := range t.slot {
+			t.slot[i] = -1
+		}
+		for j := sg.start; j < end; j++ {
+			// A pending or suspect doc has no slot of its own yet: its
+			// matches are resolved by id (slotOf).
+			if slot := base + int32(j); ix.docs[slot] == r.docs[j] {
+				num := r.nums[j]
+				t.slot[num], t.gen[num] = slot, ix.hot[slot].gen
+			}
+		}
+		if r.s.slots.bySeg == nil {
+			r.s.slots.bySeg = map[uint64]*slotTable{}
+		}
+		r.s.slots.bySeg[sg.id] = t
+	}
 }
 
 // title is the title of d, one of r's docs.
@@ -532,7 +579,12 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 	}
 	var titles []titleCount
 	titleAt := map[string]int{}
-	err = storedSources(t, func(id string, src []byte) error {
+	var segs []openedSegment
+	nums := make([]uint32, 0, count)
+	err = storedSources(t, func(id, n uint64) {
+		segs = append(segs, openedSegment{id: id, count: n, start: len(docs)})
+	}, func(num uint64, id string, src []byte) error {
+		nums = append(nums, uint32(num))
 		// Decoded in place: src is only read here, and what the doc keeps
 		// is copied (baseDoc), or is src itself, appended to buf.
 		// The header only: a reopen decompresses no body.
@@ -600,5 +652,5 @@ func (ix *Index) openShard(key string, sameModel bool) (r openedShard) {
 		// Kept as it is, the estimate's excess would be memory nobody uses.
 		buf = append(make([]byte, 0, len(buf)), buf...)
 	}
-	return openedShard{s: s, docs: docs, buf: buf, cells: places, vocab: v}
+	return openedShard{s: s, docs: docs, buf: buf, cells: places, vocab: v, segs: segs, nums: nums}
 }

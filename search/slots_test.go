@@ -75,7 +75,7 @@ func TestSlotTablesResolveAsIDs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer ix.Close()
+			defer func() { ix.Close() }()
 			ctx := context.Background()
 			half := len(offers) / 2
 			if err := ix.Apply(ctx, offers[:half], nil); err != nil {
@@ -102,7 +102,37 @@ func TestSlotTablesResolveAsIDs(t *testing.T) {
 				}
 			}
 			check("first Apply")
-			for step := range 6 {
+			tables := func() int {
+				ix.mu.RLock()
+				defer ix.mu.RUnlock()
+				n := 0
+				for _, s := range ix.shards {
+					s.slots.mu.Lock()
+					n += len(s.slots.bySeg)
+					s.slots.mu.Unlock()
+				}
+				return n
+			}
+			for step := range 8 {
+				if step == 6 {
+					if !onDisk {
+						break
+					}
+					// Open makes every segment's table from what it reads
+					// (later merges' segments get theirs when searched);
+					// the next Applies go on from them.
+					if err := ix.Close(); err != nil {
+						t.Fatal(err)
+					}
+					if ix, err = Open(cfg); err != nil {
+						t.Fatal(err)
+					}
+					made := tables()
+					if made == 0 {
+						t.Fatal("Open made no slot table")
+					}
+					check("reopened")
+				}
 				// Updates (a new document in a new segment, the old one
 				// deleted, a new slot), deletions and additions.
 				var ups []stageindex.Offer
