@@ -50,6 +50,24 @@ func build(ctx context.Context, st *Store, cfg search.Config, now time.Time, chu
 		ix.Close()
 		return nil, Watermark{}, fmt.Errorf("indexer: build: %w", err)
 	}
+	if cfg.Dir != "" {
+		// Served as a restart would serve it: a build leaves behind what
+		// a reopen never has (slices and maps grown by doubling, no slot
+		// tables, so that the cache warming read every stored id and
+		// brought the segments' pages back in). At 1M that was 60 MB of
+		// live heap and a peak 0.3 GB above the build's, for a reopen of
+		// a few seconds.
+		if err := ix.Close(); err != nil {
+			return nil, Watermark{}, fmt.Errorf("indexer: build: %w", err)
+		}
+		if ix, err = search.Open(cfg); err != nil {
+			return nil, Watermark{}, fmt.Errorf("indexer: build: reopen: %w", err)
+		}
+		if p := ix.Pending(); len(p) > 0 {
+			ix.Close()
+			return nil, Watermark{}, fmt.Errorf("indexer: build: reopen: %d offers left pending", len(p))
+		}
+	}
 	return ix, wm, nil
 }
 

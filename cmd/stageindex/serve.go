@@ -45,7 +45,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		defer unlock()
 		// The index's segment pages a build, merge or reopen read leave
 		// the resident set (internal/memlimit/mapped.go).
-		go memlimit.ReleaseMappedEvery(ctx, cfg.dataDir, ".zap", memlimit.ReleaseInterval, func(err error) {
+		go memlimit.ReleaseMappedEvery(ctx, cfg.dataDir, ".zap", memlimit.ReleaseInterval, live.Loaded(), func(err error) {
 			logger.Warn("releasing the index's mapped pages", "err", err)
 		})
 	}

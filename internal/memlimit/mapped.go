@@ -33,6 +33,12 @@ import (
 // often.
 const ReleaseInterval = 10 * time.Second
 
+// LoadingReleaseInterval is ReleaseMappedEvery's interval until the first
+// index is loaded: no search needs the pages yet, and a 1M build's final
+// merges or a reopen read up to 0.6 GB of segment pages in 10 s, on top
+// of the heap's peak.
+const LoadingReleaseInterval = time.Second
+
 // ReleaseMapped takes out of the resident set the pages of the files
 // under dir whose names end with suffix that the process has mapped,
 // and returns how many bytes of mappings it released. It does nothing on
@@ -92,22 +98,31 @@ func releaseMaps(maps io.Reader, dir, suffix string, release func(start, length 
 }
 
 // ReleaseMappedEvery calls ReleaseMapped(dir, suffix) every interval
-// until ctx ends, reporting a failure to onErr. dir may be relative or
-// reached through a symbolic link: /proc/self/maps names files by their
-// absolute, resolved path.
-func ReleaseMappedEvery(ctx context.Context, dir, suffix string, interval time.Duration, onErr func(error)) {
+// until ctx ends, and every LoadingReleaseInterval before that until
+// loaded is closed (nil: loaded already), reporting a failure to onErr.
+// dir may be relative or reached through a symbolic link: /proc/self/maps
+// names files by their absolute, resolved path.
+func ReleaseMappedEvery(ctx context.Context, dir, suffix string, interval time.Duration, loaded <-chan struct{}, onErr func(error)) {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 		if real, err := filepath.EvalSymlinks(abs); err == nil {
 			dir = real
 		}
 	}
-	t := time.NewTicker(interval)
+	every := interval
+	if loaded != nil {
+		every = min(interval, LoadingReleaseInterval)
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-loaded:
+			loaded = nil
+			t.Reset(interval)
+			continue
 		case <-t.C:
 		}
 		if _, err := ReleaseMapped(dir, suffix); err != nil && onErr != nil {

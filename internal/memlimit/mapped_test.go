@@ -2,12 +2,14 @@ package memlimit
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,6 +62,76 @@ func mappingRss(t *testing.T, path string) int {
 		}
 	}
 	return kb
+}
+
+// mapRead maps an 8 MB file at path and reads every page of it.
+func mapRead(t *testing.T, path string) []byte {
+	t.Helper()
+	const size = 8 << 20
+	if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(m) })
+	sum := 0
+	for i := 0; i < size; i += 4096 {
+		sum += int(m[i])
+	}
+	if sum != 0 {
+		t.Fatalf("read %d from a file of zeros", sum)
+	}
+	return m
+}
+
+// TestReleaseMappedEveryReleasesSoonWhileLoading checks that, until
+// loaded is closed, the pages leave within about LoadingReleaseInterval
+// rather than the (here hour-long) interval, and that afterwards the
+// interval rules again.
+func TestReleaseMappedEveryReleasesSoonWhileLoading(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "00000002.zap")
+	m := mapRead(t, path)
+	if kb := mappingRss(t, path); kb < 2048 {
+		t.Fatalf("the mapping holds %d kB after reading it all, want most of 8 MB", kb)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	loaded := make(chan struct{})
+	go ReleaseMappedEvery(ctx, dir, ".zap", time.Hour, loaded, nil)
+	// resident waits up to d for the mapping to fall under 1 MB.
+	resident := func(d time.Duration) int {
+		deadline := time.Now().Add(d)
+		for {
+			kb := mappingRss(t, path)
+			if kb < 1024 || time.Now().After(deadline) {
+				return kb
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if kb := resident(10 * LoadingReleaseInterval); kb >= 1024 {
+		t.Fatalf("%d kB still resident while loading, after %s", kb, 10*LoadingReleaseInterval)
+	}
+	close(loaded)
+	time.Sleep(50 * time.Millisecond) // the release loop sees loaded first
+	sum := 0
+	for i := 0; i < len(m); i += 4096 {
+		sum += int(m[i])
+	}
+	if kb := mappingRss(t, path); sum != 0 || kb < 2048 {
+		t.Fatalf("read %d, %d kB resident after reading the mapping again", sum, kb)
+	}
+	if kb := resident(3 * LoadingReleaseInterval); kb < 1024 {
+		t.Errorf("pages released again within %s once loaded (interval an hour)", 3*LoadingReleaseInterval)
+	}
 }
 
 func TestReleaseMappedEmptiesTheResidentSet(t *testing.T) {

@@ -35,7 +35,7 @@ import (
 const (
 	factor       = 1.15
 	extra        = 64 << 20
-	loadingExtra = 256 << 20
+	loadingExtra = 192 << 20
 	floor        = 360 << 20
 )
 
