@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -118,22 +119,38 @@ func demoTargets(b *testing.B) []string {
 	return targets
 }
 
+// benchServer is the server of openBenchServer, opened once per test
+// binary (a -count run reuses it).
+var benchServer struct {
+	once sync.Once
+	s    *Server
+	err  error
+}
+
 // openBenchServer serves the index in dir, opened as serve opens it.
 func openBenchServer(b *testing.B, dir string) *Server {
+	benchServer.once.Do(func() { benchServer.s, benchServer.err = openServer(dir) })
+	if benchServer.err != nil {
+		b.Fatal(benchServer.err)
+	}
+	return benchServer.s
+}
+
+func openServer(dir string) (*Server, error) {
 	gaz, err := geo.LoadGazetteer()
 	if err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
 	thes, err := search.LoadThesaurus()
 	if err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
+	// Never closed: it lives as long as the test binary.
 	ix, err := search.Open(search.Config{Dir: dir, CommuneOf: gaz.CommuneOf, Thesaurus: thes})
 	if err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
-	b.Cleanup(func() { ix.Close() })
 	live := &search.Live{}
 	live.Swap(ix)
-	return New(Options{Searcher: live, Places: gaz, Logger: discardLogger(), Limits: Limits{Rate: -1}, SearchTimeout: -1})
+	return New(Options{Searcher: live, Places: gaz, Logger: discardLogger(), Limits: Limits{Rate: -1}, SearchTimeout: -1}), nil
 }
