@@ -236,15 +236,16 @@ func appendBody(b []byte, o *stageindex.Offer) []byte {
 // it keeps from); those of a compressed body point into a buffer of
 // their own.
 func decodeDoc(b []byte, alias bool) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
-	return decodeDocIn(b, alias, nil)
+	return decodeDocIn(b, alias, nil, nil)
 }
 
 // decodeDocIn is decodeDoc, decompressing the body into *bodies when it
 // has room (appended: what was decoded there before is left as it is),
 // else into a new block that *bodies becomes: a page's hits share a few
 // blocks instead of one each (bodies nil: a buffer of the body's own).
-func decodeDocIn(b []byte, alias bool, bodies *[]byte) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
-	o, insee, romes, body, err := decodeHead(b, alias, nil)
+// With r, the offer's lists and pointers are r's (decodeHead).
+func decodeDocIn(b []byte, alias bool, bodies *[]byte, r *decodeReuse) (o stageindex.Offer, insee string, romes [3]ficheScore, err error) {
+	o, insee, romes, body, err := decodeHead(b, alias, r)
 	if err != nil {
 		return stageindex.Offer{}, "", romes, err
 	}
@@ -258,7 +259,12 @@ func decodeDocIn(b []byte, alias bool, bodies *[]byte) (o stageindex.Offer, inse
 // from one to the next: a reopen decodes each stored offer only to read
 // it once, and its lists, coordinates and time were five allocations an
 // offer.
+//
+// With carve set, the lists are not reused but cut from blocks shared by
+// the offers decoded with r (a page's hits, which keep them): one
+// allocation for a page's lists instead of two an offer.
 type decodeReuse struct {
+	carve     bool
 	tracks    []stageindex.Track
 	weeks     []string
 	lat, lng  float64
@@ -294,10 +300,15 @@ func decodeHead(b []byte, alias bool, r *decodeReuse) (o stageindex.Offer, insee
 	if n > 16 {
 		return fail()
 	}
-	if r != nil {
+	switch {
+	case r != nil && r.carve:
+		if n > 0 {
+			o.Tracks = carve(&r.tracks, int(n))
+		}
+	case r != nil:
 		r.tracks = slices.Grow(r.tracks[:0], int(n))[:n]
 		o.Tracks = r.tracks
-	} else if n > 0 {
+	case n > 0:
 		o.Tracks = make([]stageindex.Track, n)
 	}
 	for i := range o.Tracks {
@@ -340,10 +351,13 @@ func decodeHead(b []byte, alias bool, r *decodeReuse) (o stageindex.Offer, insee
 		return fail()
 	}
 	if n > 0 {
-		if r != nil {
+		switch {
+		case r != nil && r.carve:
+			o.Weeks = carve(&r.weeks, int(n))
+		case r != nil:
 			r.weeks = slices.Grow(r.weeks[:0], int(n))[:n]
 			o.Weeks = r.weeks
-		} else {
+		default:
 			o.Weeks = make([]string, n)
 		}
 		names := weekNames()
@@ -378,6 +392,23 @@ func decodeHead(b []byte, alias bool, r *decodeReuse) (o stageindex.Offer, insee
 		return fail()
 	}
 	return o, insee, romes, rd.b, nil
+}
+
+// carveBlock is the length of the blocks carve allocates: the lists of
+// a page of 30 hits, one to three tracks and a few weeks each, take two
+// to four.
+const carveBlock = 64
+
+// carve returns the next n elements of *block, a new block when it has
+// fewer left, capped so that an append to one never writes the next.
+func carve[T any](block *[]T, n int) []T {
+	b := *block
+	if cap(b)-len(b) < n {
+		b = make([]T, 0, max(n, carveBlock))
+	}
+	l := len(b)
+	*block = b[:l+n]
+	return b[l : l+n : l+n]
 }
 
 // decodeBody sets the fields of o that body holds (decodeHead's); with

@@ -179,13 +179,35 @@ func TestCodecBodiesShareBlocks(t *testing.T) {
 	got := make([]stageindex.Offer, len(recs))
 	for i, b := range recs {
 		var err error
-		if got[i], _, _, err = decodeDocIn(b, true, &bodies); err != nil {
+		if got[i], _, _, err = decodeDocIn(b, true, &bodies, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range got {
 		if !reflect.DeepEqual(got[i], cases[i]) {
 			t.Fatalf("%q: decoded beside the others as %+v", cases[i].ID, got[i])
+		}
+	}
+	// Carving (a page's hits): each offer is whole when decoded, and its
+	// lists stay its own whatever is decoded after it, appends included.
+	r := &decodeReuse{carve: true}
+	bodies = nil
+	for i, b := range recs {
+		var err error
+		if got[i], _, _, err = decodeDocIn(b, true, &bodies, r); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[i], cases[i]) {
+			t.Fatalf("%q: carved as %+v", cases[i].ID, got[i])
+		}
+		if i > 0 {
+			_ = append(got[i-1].Tracks, "x")
+			_ = append(got[i-1].Weeks, "x")
+		}
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i].Tracks, cases[i].Tracks) || !reflect.DeepEqual(got[i].Weeks, cases[i].Weeks) {
+			t.Fatalf("%q: carved lists became %v %v", cases[i].ID, got[i].Tracks, got[i].Weeks)
 		}
 	}
 }

@@ -30,7 +30,10 @@ func clip(segs []stageindex.Segment) []stageindex.Segment {
 		start = first - 60
 	}
 	end := min(total, start+excerptLen)
-	var out []stageindex.Segment
+	// In place: the i-th segment kept is written over the i-th or a
+	// later one, already read (the page's arena holds them; a copy was
+	// a page's largest allocation after the hits).
+	out := segs[:0]
 	pos := 0
 	for _, s := range segs {
 		a, b := max(start, pos), min(end, pos+len(s.Text))
@@ -44,6 +47,9 @@ func clip(segs []stageindex.Segment) []stageindex.Segment {
 	}
 	if end < total && len(out) > 0 && !out[len(out)-1].Match {
 		out[len(out)-1].Text = trimToWord(out[len(out)-1].Text, false) + "…"
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -26,8 +26,9 @@ func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textQuery)
 		arena = make([]stageindex.Segment, 0, segmentsPerHit*(to-from))
 	}
 	var bodies []byte
+	reuse := decodeReuse{carve: true}
 	for i, k := range keys[from:to] {
-		hits = append(hits, ix.hit(k, p, &extras[i], &arena, &bodies))
+		hits = append(hits, ix.hit(k, p, &extras[i], &arena, &bodies, &reuse))
 	}
 	return hits
 }
@@ -65,8 +66,11 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 	copy(keys, best)
 }
 
-func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.Segment, bodies *[]byte) stageindex.Hit {
-	o := ix.offerIn(ix.docs[k.slot], bodies)
+// hit builds the hit of k. The offer is decoded with reuse (its lists
+// cut from shared blocks, its pointers reuse's until the next hit): what
+// a hit points to is copied into ex.
+func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.Segment, bodies *[]byte, reuse *decodeReuse) stageindex.Hit {
+	o := ix.offerIn(ix.docs[k.slot], bodies, reuse)
 	h := stageindex.Hit{
 		ID: o.ID, Title: o.Title, EmployerName: o.EmployerName,
 		Sector: o.Sector, Tracks: o.Tracks, City: o.City, Zipcode: o.Zipcode, Department: o.Department,

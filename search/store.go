@@ -89,15 +89,15 @@ func aliasString(b []byte) string {
 
 // offerOf returns d's offer; the caller holds mu (read or write).
 func (ix *Index) offerOf(d *doc) stageindex.Offer {
-	return ix.offerIn(d, nil)
+	return ix.offerIn(d, nil, nil)
 }
 
 // offerIn is offerOf, decompressing its body into *bodies (decodeDocIn).
-func (ix *Index) offerIn(d *doc, bodies *[]byte) stageindex.Offer {
+func (ix *Index) offerIn(d *doc, bodies *[]byte, r *decodeReuse) stageindex.Offer {
 	if d.pending != nil {
 		return *d.pending.Offer
 	}
-	o, _, _, err := decodeDocIn(ix.store.bytes(d.rec), true, bodies)
+	o, _, _, err := decodeDocIn(ix.store.bytes(d.rec), true, bodies, r)
 	if err != nil {
 		// The record was encoded by this process and checked on reopen.
 		panic("search: offer store: " + err.Error())
