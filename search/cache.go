@@ -27,7 +27,7 @@ func planSize(q string, p *textPlan) int {
 	for _, e := range p.expansions {
 		n += 32 + len(e.Text)
 	}
-	return n + 48*(len(p.highlight)+len(p.hlKeys))
+	return n + 48*(len(p.highlight)+len(p.hlKeys.keys))
 }
 
 // CacheStats reports the use of each cache, by name.

@@ -44,7 +44,7 @@ type textPlan struct {
 	// sectorNamed is the sector q names exactly ("tourisme", "sécurité").
 	sectorNamed string
 	highlight   map[string]bool // analysed terms to mark in highlights
-	hlKeys      map[prefixKey]bool
+	hlKeys      keySet
 }
 
 // textQuery is one search's use of a plan. The typo correction it may make
@@ -57,7 +57,7 @@ type textQuery struct {
 	// highlight and hlKeys are the plan's, or, once corrected, new maps with
 	// the corrected query's terms too.
 	highlight map[string]bool
-	hlKeys    map[prefixKey]bool
+	hlKeys    keySet
 	hlWords   map[string]bool // words of hits already analysed for highlights
 }
 

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -71,5 +72,34 @@ func TestKeyOf(t *testing.T) {
 func TestSectorsFitTheMask(t *testing.T) {
 	if n := len(stageindex.Sectors); n > 64 {
 		t.Fatalf("%d sectors do not fit textPlan.sectorMask", n)
+	}
+}
+
+// TestKeySetIsItsMap checks that the ASCII shortcut of keySet.has answers
+// as the map of keys alone: words of every kind of first letter against
+// keys of the same kinds.
+func TestKeySetIsItsMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 5))
+	letters := []rune("aAbBcCeEéÉèœŒçÇzZ09-'ßñ漢")
+	word := func() string {
+		n := 1 + rng.IntN(6)
+		r := make([]rune, n)
+		for i := range r {
+			r[i] = letters[rng.IntN(len(letters))]
+		}
+		return string(r)
+	}
+	for range 200 {
+		terms := map[string]bool{}
+		for range rng.IntN(8) {
+			terms[word()] = true
+		}
+		ks := highlightKeys(terms)
+		for range 200 {
+			w := word()
+			if got, want := ks.has(w), ks.keys[keyOf(w)]; got != want {
+				t.Fatalf("terms %v, word %q: has %v, the map says %v", terms, w, got, want)
+			}
+		}
 	}
 }
