@@ -124,10 +124,76 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 			}
 		}
 		if ix.anyInArea(all, f, spec.enough) {
+			if spec.phase == phaseClose && !q.tried && ix.hasUnknownWord(q.q) && !ix.anyInArea(all, f, literalOrBetter) {
+				var err error
+				if all, err = ix.correctedBeside(ctx, q, shards, all, &gate); err != nil {
+					return nil, err
+				}
+			}
 			break
 		}
 	}
 	return all, nil
+}
+
+func literalOrBetter(t tier) bool { return t >= tierLiteral }
+
+// correctedBeside corrects q's typos and adds to all (the matches of q's
+// close phase) the close matches of the corrected query in shards. It
+// runs when q's close phase found offers only through the thesaurus, and
+// q has a word nothing knows: its other words matched ("mécanicien" of
+// "mécanicien aéronotique" reached car mechanics through its field), and
+// the misspelt word, the one that says which mechanic, was never read.
+// The corrected query's matches keep their own tiers, and an offer both
+// find keeps the better: a literal match of "mécanicien aéronautique"
+// comes before the thesaurus matches of "mécanicien", and no match of q
+// as typed is literal. Measured (ROME dev, old held-out, held-out 2,
+// typos, recall): 0.796 → 0.859, 0.834 → 0.850, 0.796 → 0.832; the
+// benchmark corpus unchanged.
+func (ix *Index) correctedBeside(ctx context.Context, q *textQuery, shards []*shard, all [][]match, gate *slowGate) ([][]match, error) {
+	if err := gate.acquire(ctx); err != nil {
+		return nil, err
+	}
+	if err := ix.correctTypos(ctx, q); err != nil || q.corrected == nil {
+		return all, err
+	}
+	had := map[int32]tier{}
+	for _, ms := range all {
+		for _, m := range ms {
+			had[m.slot] = m.tier
+		}
+	}
+	cq := &textQuery{textPlan: q.corrected}
+	better := map[int32]bool{} // slots of all the corrected query finds at a better tier
+	var more [][]match
+	for _, s := range shards {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ms, err := ix.shardMatches(ctx, s, cq, phaseClose, gate)
+		if err != nil {
+			return nil, err
+		}
+		ms = slices.DeleteFunc(slices.Clone(ms), func(m match) bool {
+			t, ok := had[m.slot]
+			if ok && m.tier > t {
+				better[m.slot] = true
+			}
+			return ok && m.tier <= t
+		})
+		if len(ms) > 0 {
+			more = append(more, ms)
+		}
+	}
+	if len(better) > 0 {
+		// The lists of all are cached and shared: copied, not edited.
+		for i, ms := range all {
+			if slices.ContainsFunc(ms, func(m match) bool { return better[m.slot] }) {
+				all[i] = slices.DeleteFunc(slices.Clone(ms), func(m match) bool { return better[m.slot] })
+			}
+		}
+	}
+	return append(all, more...), nil
 }
 
 // anyInArea reports whether a match is a searchable offer in the search

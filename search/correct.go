@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/stageindex/stageindex"
 )
@@ -45,6 +46,15 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		}
 		budget := fuzziness(w)
 		if budget == 0 {
+			// A word of four letters misspelt by ear ("epad"): the
+			// word that sounds the same one edit away (ehpad). Any
+			// other neighbour of a short word is too easily another
+			// word, and shorter ones are left as typed.
+			if utf8.RuneCountInString(w) == 4 {
+				if s := ix.soundsLike(w); s != "" && stageindex.EditDistance(w, s, 1) <= 1 {
+					words[i], changed = s, true
+				}
+			}
 			continue
 		}
 		if tried++; tried > maxCorrected {
@@ -124,6 +134,29 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		return "", nil
 	}
 	return strings.Join(words, " "), nil
+}
+
+// hasUnknownWord reports whether q has a word correct would try to
+// correct: one no thesaurus entry and no offer title has, not a stop word,
+// long enough for a typo budget (or of four letters, which correct reads
+// by ear). It scans nothing: a few map lookups.
+//
+// The caller holds ix.mu (read).
+func (ix *Index) hasUnknownWord(q string) bool {
+	cw := ix.thes.words()
+	for _, w := range foldedWords(q) {
+		if cw.knows(w) || (fuzziness(w) == 0 && utf8.RuneCountInString(w) != 4) {
+			continue
+		}
+		if vw, known := ix.vocab.words[w]; known && vw.count > 0 {
+			continue
+		}
+		if len(ix.analyze(AnalyzerText, w)) == 0 {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 // soundsLike returns the word that sounds like w (phoneticKey), the

@@ -35,12 +35,20 @@ func phoneticKey(w string) string {
 // phoneticRules rewrite letter groups that sound alike, longest first; they
 // are applied in order, so later rules see earlier results.
 // "ch" becomes "S" first, so that it is not read as a hard c.
+//
+// "tion" sounds "sion" (resepsioniste, réceptionniste); "aill", "eill"
+// before a vowel sound as "ay", "ey" (raillon, rayon; survayant,
+// surveillant; not before i: joaillier), and "y" is read as "i" before
+// the vowel groups, so that "ay" and "ai" meet.
 var phoneticRules = [...][2]string{
 	{"sch", "S"}, {"ch", "S"}, {"sh", "S"},
 	{"eaux", "o"}, {"eau", "o"}, {"aux", "o"}, {"au", "o"},
 	{"que", "k"}, {"qu", "k"}, {"ck", "k"}, {"ph", "f"},
+	{"tion", "sion"},
 	{"ce", "se"}, {"ci", "si"}, {"cy", "si"}, {"c", "k"},
 	{"ge", "je"}, {"gi", "ji"}, {"gu", "g"},
+	{"ailla", "aia"}, {"aille", "aie"}, {"aillo", "aio"},
+	{"eilla", "eia"}, {"eille", "eie"}, {"eillo", "eio"}, {"y", "i"},
 	{"oeu", "e"}, {"ai", "e"}, {"ei", "e"}, {"eu", "e"},
-	{"y", "i"}, {"h", ""}, {"w", "v"},
+	{"h", ""}, {"w", "v"},
 }

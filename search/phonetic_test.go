@@ -24,6 +24,12 @@ func TestPhoneticKey(t *testing.T) {
 		{"garage", "garace", false},
 		{"vente", "verte", false},
 		{"coiffeur", "coiffure", false},
+		{"resepsioniste", "receptionniste", true}, // tion sounds sion
+		{"raillon", "rayon", true},                // aill sounds ay
+		{"survayant", "surveillant", true},        // ay, eill
+		{"epad", "ehpad", true},
+		{"nation", "nasion", true},
+		{"paille", "pale", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.typed+"/"+tc.word, func(t *testing.T) {
@@ -50,7 +56,11 @@ func TestCorrectByEar(t *testing.T) {
 		{"stage informatik", "stage informatique"},
 		{"veterinnere", "veterinaire"}, // two edits: typo tolerance already ("veterinere" itself is in the vocabulary)
 		{"joalier", "joaillier"},       // two edits at a budget of one, and its key one edit from joaillier's
-		{"informatique", ""},           // known: nothing to correct
+		{"resepsioniste", "receptionniste"},
+		{"survayant", "surveillant"},
+		{"epad", "ehpad"},    // four letters: only a word that sounds the same, one edit away
+		{"epod", ""},         // four letters, nothing sounds the same
+		{"informatique", ""}, // known: nothing to correct
 		{"zzkrpt", ""},
 	}
 	for _, tc := range tests {

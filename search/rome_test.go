@@ -270,3 +270,39 @@ func TestNearFicheFoundWhenNoneOfTheFiche(t *testing.T) {
 		})
 	}
 }
+
+// TestTypoBesideKnownWords: a misspelt word beside known ones is corrected
+// even though the known ones matched through the thesaurus, and the
+// corrected query's literal matches come first; a query of known words,
+// or whose words all match literally, is left as typed.
+func TestTypoBesideKnownWords(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	offers := []stageindex.Offer{
+		offer("car", "Garage du centre : mécanicien automobile", "Entretien et réparation des voitures.", sector("Automobile")),
+		offer("plane", "Atelier de maintenance aéronautique", "Révision des avions avec un mécanicien aéronautique.", sector("Aéronautique")),
+		offer("bread", "Boulangerie du port", "Pain et viennoiseries."),
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"mécanicien aéronotique", []string{"plane", "car"}},
+		{"mécanicien aéronautique", []string{"plane"}},
+		{"mécanicien", []string{"car", "plane"}},
+	} {
+		res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: tc.q, Center: &stBrieuc, RadiusKm: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(res.Hits); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: got %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
