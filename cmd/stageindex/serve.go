@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -63,15 +64,21 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		}
 		defer metricsLn.Close()
 	}
-	// The thesaurus (a third of a second of one core) is built once per
-	// process: it starts now, beside the gazetteer (a tenth) and then the
-	// index's reopen, which waits for it only at its end (search.Open).
+	// The thesaurus (a third of a second of one core) and the gazetteer
+	// (a tenth) are built once per process, off a restart's path: the
+	// reopen waits for the thesaurus only at its end (search.Open), and
+	// only a write needs the gazetteer, for its offers' communes. Both
+	// are embedded and checked by tests: their errors are for form.
 	go search.LoadThesaurus()
-	gaz, err := geo.LoadGazetteer()
-	if err != nil {
-		return err
-	}
-	scfg := search.Config{CommuneOf: gaz.CommuneOf}
+	gazetteer := sync.OnceValues(geo.LoadGazetteer)
+	go gazetteer()
+	scfg := search.Config{CommuneOf: func(zip, city string) (string, bool) {
+		g, err := gazetteer()
+		if err != nil {
+			return "", false
+		}
+		return g.CommuneOf(zip, city)
+	}}
 	// A bad --tiles-url fails at once, before any index is built.
 	tiles := cfg.tilesURL
 	if tiles == "none" {
@@ -151,6 +158,10 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		status = syncer.status
 	}
 
+	gaz, err := gazetteer()
+	if err != nil {
+		return err
+	}
 	srv := api.New(api.Options{
 		Searcher: live,
 		Places:   gaz,
