@@ -392,3 +392,24 @@ func TestEncoderCoversEveryField(t *testing.T) {
 	fillAll(reflect.ValueOf(&r).Elem(), &n, 4)
 	assertSameAsJSON(t, &r)
 }
+
+// TestAppendStringEveryPosition puts each byte value at each position of
+// long ASCII runs (the encoder's eight-byte path) and compares with
+// encoding/json.
+func TestAppendStringEveryPosition(t *testing.T) {
+	for c := range 256 {
+		for pos := range 20 {
+			b := []byte("abcdefghijklmnopqrst")
+			b[pos] = byte(c)
+			for _, s := range []string{string(b), string(b) + "é", "é" + string(b[:pos+1])} {
+				want, err := json.Marshal(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := appendString(nil, s); string(got) != string(want) {
+					t.Fatalf("%q: %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+}
