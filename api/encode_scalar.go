@@ -126,7 +126,7 @@ func appendString(b []byte, s string) []byte {
 func unsafe8(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	q, bs, lt, gt, amp := x^('"'*lo), x^('\\'*lo), x^('<'*lo), x^('>'*lo), x^('&'*lo)
-	return (x|(x-0x20*lo)&^x|(q-lo)&^q|(bs-lo)&^bs|(lt-lo)&^lt|(gt-lo)&^gt|(amp-lo)&^amp) & hi
+	return (x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs | (lt-lo)&^lt | (gt-lo)&^gt | (amp-lo)&^amp) & hi
 }
 
 // appendEscapedASCII writes the escape of an ASCII byte jsonSafe rejects.
