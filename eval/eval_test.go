@@ -77,6 +77,8 @@ func TestQueriesFile(t *testing.T) {
 		{"queries-blind2.tsv", nil, metierKinds, true},
 		{"rome/queries-dev.tsv", romeFamilies, romeKinds, false},
 		{"rome/queries-heldout.tsv", romeFamilies, romeKinds, true},
+		{"rome/queries-heldout2.tsv", romeFamilies, romeKinds, true},
+		{"rome/queries-heldout3.tsv", romeFamilies, romeKinds, true},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			qs, err := LoadQueries(tc.file, tc.families)
