@@ -64,11 +64,10 @@ func mappingRss(t *testing.T, path string) int {
 	return kb
 }
 
-// mapRead maps an 8 MB file at path and reads every page of it.
-func mapRead(t *testing.T, path string) []byte {
+// mapRead writes data to path, maps the file and reads every page of it.
+func mapRead(t *testing.T, path string, data []byte) []byte {
 	t.Helper()
-	const size = 8 << 20
-	if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
+	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -76,17 +75,18 @@ func mapRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	m, err := unix.Mmap(int(f.Fd()), 0, len(data), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unix.Munmap(m) })
-	sum := 0
-	for i := 0; i < size; i += 4096 {
-		sum += int(m[i])
+	got, want := 0, 0
+	for i := 0; i < len(data); i += 4096 {
+		got += int(m[i])
+		want += int(data[i])
 	}
-	if sum != 0 {
-		t.Fatalf("read %d from a file of zeros", sum)
+	if got != want {
+		t.Fatalf("read %d from the mapping, want %d", got, want)
 	}
 	return m
 }
@@ -98,7 +98,7 @@ func mapRead(t *testing.T, path string) []byte {
 func TestReleaseMappedEveryReleasesSoonWhileLoading(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "00000002.zap")
-	m := mapRead(t, path)
+	m := mapRead(t, path, make([]byte, 8<<20))
 	if kb := mappingRss(t, path); kb < 2048 {
 		t.Fatalf("the mapping holds %d kB after reading it all, want most of 8 MB", kb)
 	}
@@ -142,26 +142,7 @@ func TestReleaseMappedEmptiesTheResidentSet(t *testing.T) {
 	for i := range data {
 		data[i] = byte(i * 7)
 	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Munmap(m)
-	sum := 0
-	for i := 0; i < size; i += 4096 {
-		sum += int(m[i])
-	}
-	if sum != size/4096*int(data[0]) {
-		t.Fatalf("read %d from the mapping, want %d", sum, size/4096*int(data[0]))
-	}
+	m := mapRead(t, path, data)
 	before := mappingRss(t, path)
 	if before < size/1024/2 {
 		t.Fatalf("the mapping holds %d kB after reading it all, want most of %d", before, size/1024)
