@@ -60,8 +60,8 @@ func build(ctx context.Context, st *Store, cfg search.Config, now time.Time, chu
 		if err := ix.Close(); err != nil {
 			return nil, Watermark{}, fmt.Errorf("indexer: build: %w", err)
 		}
-		if ix, err = search.Open(cfg); err != nil {
-			return nil, Watermark{}, fmt.Errorf("indexer: build: reopen: %w", err)
+		if ix, err = openIndex(cfg, cfg.Dir); err != nil {
+			return nil, Watermark{}, fmt.Errorf("indexer: build: %w", err)
 		}
 		if p := ix.Pending(); len(p) > 0 {
 			ix.Close()

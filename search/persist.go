@@ -202,20 +202,11 @@ func Open(cfg Config) (*Index, error) {
 	// stored fiches come from; when it does not (a new binary's model), the
 	// shards open again to classify their offers. A restart under load
 	// waits for the two side by side, not one after the other.
-	var loaded *Thesaurus
-	thes := make(chan error, 1)
 	if cfg.Thesaurus == nil {
-		go func() {
-			var err error
-			loaded, err = LoadThesaurus()
-			thes <- err
-		}()
-	} else {
-		thes <- nil
+		go LoadThesaurus() // built once per process: waited for below
 	}
 	ix, err := newIndex(cfg)
 	if err != nil {
-		<-thes
 		return nil, err
 	}
 	var results []openedShard
@@ -250,16 +241,16 @@ func Open(cfg Config) (*Index, error) {
 		return nil
 	}
 	sameModel := cfg.Thesaurus == nil || m.ROMEModel == ix.romeModel()
-	err = openAll(sameModel)
-	if terr := <-thes; terr != nil {
-		closeAll()
-		return nil, fmt.Errorf("search: thesaurus: %w", terr)
-	}
-	if err != nil {
+	if err := openAll(sameModel); err != nil {
 		return nil, err
 	}
-	if loaded != nil {
-		ix.cfg.Thesaurus, ix.thes = loaded, loaded
+	if cfg.Thesaurus == nil {
+		t, err := LoadThesaurus()
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("search: thesaurus: %w", err)
+		}
+		ix.cfg.Thesaurus, ix.thes = t, t
 	}
 	if sameModel && m.ROMEModel != ix.romeModel() {
 		closeAll()
@@ -510,10 +501,7 @@ func (ix *Index) openedTables(r *openedShard, base int32) {
 		if k+1 < len(r.segs) {
 			end = r.segs[k+1].start
 		}
-		t := &slotTable{slot: make([]int32, sg.count), gen: make([]uint32, sg.count)}
-		for i := range t.slot {
-			t.slot[i] = -1
-		}
+		t := newSlotTable(sg.count)
 		for j := sg.start; j < end; j++ {
 			// A pending or suspect doc has no slot of its own yet: its
 			// matches are resolved by id (slotOf).
@@ -522,10 +510,7 @@ func (ix *Index) openedTables(r *openedShard, base int32) {
 				t.slot[num], t.gen[num] = slot, ix.hot[slot].gen
 			}
 		}
-		if r.s.slots.bySeg == nil {
-			r.s.slots.bySeg = map[uint64]*slotTable{}
-		}
-		r.s.slots.bySeg[sg.id] = t
+		r.s.slots.put(sg.id, t)
 	}
 }
 

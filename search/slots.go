@@ -108,9 +108,8 @@ func (ix *Index) slotTable(s *shard, seg *scorch.SegmentSnapshot) *slotTable {
 	}
 	settled := ix.applying.Load() == 0
 	n := seg.Segment().Count()
-	t := &slotTable{slot: make([]int32, n), gen: make([]uint32, n)}
+	t := newSlotTable(n)
 	for num := range n {
-		t.slot[num] = -1
 		b, err := seg.DocID(num)
 		if err != nil || b == nil {
 			continue
@@ -122,14 +121,29 @@ func (ix *Index) slotTable(s *shard, seg *scorch.SegmentSnapshot) *slotTable {
 	if !settled {
 		return t
 	}
-	if s.slots.bySeg == nil {
-		s.slots.bySeg = map[uint64]*slotTable{}
-	}
 	if len(s.slots.bySeg) >= 4 {
 		s.slots.prune(s.text)
 	}
-	s.slots.bySeg[seg.Id()] = t
+	s.slots.put(seg.Id(), t)
 	return t
+}
+
+// newSlotTable returns a table of n documents, none with a slot yet.
+func newSlotTable(n uint64) *slotTable {
+	t := &slotTable{slot: make([]int32, n), gen: make([]uint32, n)}
+	for i := range t.slot {
+		t.slot[i] = -1
+	}
+	return t
+}
+
+// put records t as the table of segment id; the caller holds mu, or is
+// alone with st (Open).
+func (st *slotTables) put(id uint64, t *slotTable) {
+	if st.bySeg == nil {
+		st.bySeg = map[uint64]*slotTable{}
+	}
+	st.bySeg[id] = t
 }
 
 // prune drops the tables of segments no longer in text's current
