@@ -379,7 +379,9 @@ func (m *romeModel) classify(title, employer, description []string) [3]ficheScor
 // queryFiches are the ROME fiches a query names, with how strongly (1: a
 // job title or a synonym of the fiche; an everyday word or a phrase of
 // intent as the vocabulary weighs it), from the thesaurus entries it
-// matches; when it matches none of a fiche, the classifier's reading of its At most maxQueryFiches, strongest first.
+// matches; when it matches none of a fiche, the classifier's reading of its
+// words, never strong. At most maxQueryFiches, strongest first, then the
+// fiches near the strong ones (withNear).
 func (t *Thesaurus) queryFiches(q string) []ficheScore {
 	if t.rome == nil {
 		return nil
