@@ -49,9 +49,21 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 			// A word of four letters misspelt by ear ("epad"): the
 			// word that sounds the same one edit away (ehpad). Any
 			// other neighbour of a short word is too easily another
-			// word, and shorter ones are left as typed.
+			// word, and shorter ones are left as typed. First, though,
+			// a known word beside it may make a phrase of the
+			// thesaurus with a correction (inPhrase): "sage fame" is
+			// "sage femme", not the word that sounds like "fame".
+			if tried++; tried > maxCorrected {
+				break
+			}
+			if s := ix.inPhrase(words, i); s != "" {
+				words[i], changed = s, true
+				continue
+			}
 			if utf8.RuneCountInString(w) == 4 {
 				if s := ix.soundsLike(w); s != "" && stageindex.EditDistance(w, s, 1) <= 1 {
+					words[i], changed = s, true
+				} else if s := ix.swapped(w); s != "" {
 					words[i], changed = s, true
 				}
 			}
@@ -119,6 +131,16 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 				best = s
 			}
 		}
+		if best == "" || bestD >= 2 && !bestSound {
+			// Two letters swapped ("ephad"): one typo, though two
+			// edits.
+			if s := ix.swapped(w); s != "" {
+				best, bestD = s, 1
+			}
+		}
+		if best == "" {
+			best = ix.inPhrase(words, i)
+		}
 		if best == "" && budget == 1 && len(w) >= 6 {
 			// A word of six or seven letters misspelt by ear two edits
 			// away ("joalier"): one that sounds nearly the same (its key
@@ -134,6 +156,131 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		return "", nil
 	}
 	return strings.Join(words, " "), nil
+}
+
+// swapped returns the word w is with two neighbouring letters swapped
+// back ("ephad" → ehpad, "mecancien" is no such typo), when that word is
+// one of the thesaurus or of the offers' titles; "" when none is. A
+// swap is one slip of the fingers, though it is two edits.
+//
+// The caller holds ix.mu (read).
+func (ix *Index) swapped(w string) string {
+	cw := ix.thes.words()
+	b := []byte(w)
+	best := ""
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == b[i+1] || b[i] >= utf8.RuneSelf || b[i+1] >= utf8.RuneSelf {
+			continue
+		}
+		b[i], b[i+1] = b[i+1], b[i]
+		v := string(b)
+		b[i], b[i+1] = b[i+1], b[i]
+		known := cw.knows(v)
+		if !known {
+			vw, ok := ix.vocab.words[v]
+			known = ok && vw.count > 0
+		}
+		if known && (best == "" || v < best) {
+			best = v
+		}
+	}
+	return best
+}
+
+// phraseEdits is how far a word may be from its correction when a known
+// word beside it makes a phrase of the thesaurus with the correction
+// (inPhrase): the phrase itself is the evidence that the pupil meant it.
+const phraseEdits = 2
+
+// inPhrase returns the correction of words[i], an unknown word, that
+// makes a thesaurus phrase with the known word before or after it (stop
+// words skipped): "sage fame" is "sage femme", "ede a domicile" "aide à
+// domicile", though "fame" and "ede" are too short for a typo budget of
+// their own; "" when no word within phraseEdits does. The closest in
+// spelling wins, then one that sounds the same, then the hand-written
+// thesaurus' word.
+//
+// The caller holds ix.mu (read).
+func (ix *Index) inPhrase(words []string, i int) string {
+	w := words[i]
+	if len(w) < 3 || len(w) > maxFuzzyBytes {
+		return ""
+	}
+	cw := ix.thes.words()
+	var before, after string
+	for j := i - 1; j >= 0 && before == ""; j-- {
+		if len(ix.analyze(AnalyzerText, words[j])) > 0 {
+			before = words[j]
+			if !cw.knows(before) {
+				before = "-"
+			}
+		}
+	}
+	for j := i + 1; j < len(words) && after == ""; j++ {
+		if len(ix.analyze(AnalyzerText, words[j])) > 0 {
+			after = words[j]
+			if !cw.knows(after) {
+				after = "-"
+			}
+		}
+	}
+	if before == "-" {
+		before = ""
+	}
+	if after == "-" {
+		after = ""
+	}
+	if before == "" && after == "" {
+		return ""
+	}
+	isPhrase := func(text string) bool {
+		es, ok := ix.thes.keys[ix.thes.key(text)]
+		return ok && slices.ContainsFunc(es, func(e entry) bool { return e.kind != entryIgnore })
+	}
+	key := phoneticKey(w)
+	best, bestD, bestSound, bestHand := "", phraseEdits+1, false, false
+	consider := func(v string, hand bool) {
+		d := stageindex.EditDistance(w, v, phraseEdits)
+		if d > phraseEdits || d == 0 {
+			return
+		}
+		sound := phoneticKey(v) == key
+		switch {
+		case d != bestD:
+			if d > bestD {
+				return
+			}
+		case sound != bestSound:
+			if !sound {
+				return
+			}
+		case hand != bestHand:
+			if !hand {
+				return
+			}
+		default:
+			if best != "" && v >= best {
+				return
+			}
+		}
+		if (before == "" || !isPhrase(before+" "+v)) && (after == "" || !isPhrase(v+" "+after)) {
+			return
+		}
+		best, bestD, bestSound, bestHand = v, d, sound, hand
+	}
+	for n := max(len(w)-phraseEdits, 3); n <= len(w)+phraseEdits; n++ {
+		if n < len(cw.handByLen) {
+			for _, v := range cw.handByLen[n] {
+				consider(v, true)
+			}
+		}
+		if n < len(cw.romeByLen) {
+			for _, v := range cw.romeByLen[n] {
+				consider(v, false)
+			}
+		}
+	}
+	return best
 }
 
 // hasUnknownWord reports whether q has a word correct would try to

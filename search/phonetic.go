@@ -39,9 +39,12 @@ func phoneticKey(w string) string {
 // "tion" sounds "sion" (resepsioniste, réceptionniste); "aill", "eill"
 // before a vowel sound as "ay", "ey" (raillon, rayon; survayant,
 // surveillant; not before i: joaillier), and "y" is read as "i" before
-// the vowel groups, so that "ay" and "ai" meet.
+// the vowel groups, so that "ay" and "ai" meet. "m" before "p" or "b"
+// sounds as "n" does (a nasal vowel), and the "p" of "mpt" is silent:
+// "contable" is comptable, "anbulance" ambulance.
 var phoneticRules = [...][2]string{
 	{"sch", "S"}, {"ch", "S"}, {"sh", "S"},
+	{"mpt", "nt"}, {"mp", "np"}, {"mb", "nb"},
 	{"eaux", "o"}, {"eau", "o"}, {"aux", "o"}, {"au", "o"},
 	{"que", "k"}, {"qu", "k"}, {"ck", "k"}, {"ph", "f"},
 	{"tion", "sion"},

@@ -18,7 +18,11 @@ func TestPhoneticKey(t *testing.T) {
 		{"boucher", "bouchez", true},
 		{"bouchere", "bouchaire", true},
 		{"chimie", "kimie", false},      // ch is not k
-		{"plonbier", "plombier", false}, // one edit: typo tolerance's job, not this
+		{"plonbier", "plombier", true},  // m before b sounds n
+		{"contable", "comptable", true}, // the p of mpt is silent
+		{"conte", "compte", true},
+		{"ambulance", "anbulanse", true},
+		{"temps", "tant", false},
 		{"banque", "blanque", false},
 		{"police", "polisse", true},
 		{"garage", "garace", false},
@@ -58,9 +62,14 @@ func TestCorrectByEar(t *testing.T) {
 		{"joalier", "joaillier"},       // two edits at a budget of one, and its key one edit from joaillier's
 		{"resepsioniste", "receptionniste"},
 		{"survayant", "surveillant"},
-		{"epad", "ehpad"},    // four letters: only a word that sounds the same, one edit away
-		{"epod", ""},         // four letters, nothing sounds the same
-		{"informatique", ""}, // known: nothing to correct
+		{"epad", "ehpad"},  // four letters: only a word that sounds the same, one edit away
+		{"epod", ""},       // four letters, nothing sounds the same
+		{"ephad", "ehpad"}, // two letters swapped: one slip, two edits
+		{"contable", "comptable"},
+		{"sage fame", "sage femme"},           // too short alone; the phrase says which word
+		{"ede a domicile", "aide a domicile"}, // the same, three letters
+		{"ede", ""},                           // alone, a three-letter word is left as typed
+		{"informatique", ""},                  // known: nothing to correct
 		{"zzkrpt", ""},
 	}
 	for _, tc := range tests {
