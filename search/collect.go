@@ -79,7 +79,7 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 	var seen map[int32]bool // slots of the earlier phases, once a later one runs
 	gate := slowGate{slots: ix.slow}
 	defer gate.release()
-	order := phases
+	order := phases[:phaseFill]
 	for i := 0; i < len(order); i++ {
 		spec := order[i]
 		if spec.corrected || i == 1 && !q.tried {
@@ -127,6 +127,12 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 			if spec.phase == phaseClose && !q.tried && ix.hasUnknownWord(q.q) && !ix.anyInArea(all, f, literalOrBetter) {
 				var err error
 				if all, err = ix.correctedBeside(ctx, q, shards, all, &gate); err != nil {
+					return nil, err
+				}
+			}
+			if spec.phase == phaseClose && ix.countInArea(all, f, pageFill) >= pageFill {
+				var err error
+				if all, err = ix.fill(ctx, q, shards, all); err != nil {
 					return nil, err
 				}
 			}
@@ -218,6 +224,59 @@ func (ix *Index) anyInArea(lists [][]match, f *filters, enough func(tier) bool) 
 		}
 	}
 	return false
+}
+
+// countInArea counts the matches of lists in f's area, up to limit.
+func (ix *Index) countInArea(lists [][]match, f *filters, limit int) int {
+	n := 0
+	for _, ms := range lists {
+		for _, m := range ms {
+			h := &ix.hot[m.slot]
+			if !h.has(flagLive) || !h.searchable(f.now) {
+				continue
+			}
+			if _, ok := f.place(h, ix.docs[m.slot]); ok {
+				if n++; n >= limit {
+					return n
+				}
+			}
+		}
+	}
+	return n
+}
+
+// fill adds to all (the close phase's matches, at least pageFill in the
+// area) the matches of the fill phase in shards: the offers of the fiches
+// the query names loosely, ranked after every close match (phases' fill
+// phase). Each shard's fill list leaves out what its close list holds,
+// and, when the corrected query's matches joined them (correctedBeside),
+// what those hold.
+func (ix *Index) fill(ctx context.Context, q *textQuery, shards []*shard, all [][]match) ([][]match, error) {
+	var seen map[int32]bool
+	if q.corrected != nil {
+		seen = map[int32]bool{}
+		for _, ms := range all {
+			for _, m := range ms {
+				seen[m.slot] = true
+			}
+		}
+	}
+	for _, s := range shards {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ms, err := ix.shardMatches(ctx, s, q, phaseFill, nil)
+		if err != nil {
+			return nil, err
+		}
+		if seen != nil {
+			ms = slices.DeleteFunc(slices.Clone(ms), func(m match) bool { return seen[m.slot] })
+		}
+		if len(ms) > 0 {
+			all = append(all, ms)
+		}
+	}
+	return all, nil
 }
 
 // facetCounter counts facet values. An offer failing no faceted filter counts

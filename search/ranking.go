@@ -70,6 +70,7 @@ const (
 	phaseClose phase = iota // the words as typed, the employer, a sector named, close expansions
 	phaseLoose              // loose associations
 	phaseFuzzy              // typos: Bleve's fuzzy terms and the query corrected from the thesaurus
+	phaseFill               // after a page of close matches: the fiches named loosely (not in textMatches' order)
 )
 
 // phaseSpec says what a phase searches and when the next one may be
@@ -123,7 +124,22 @@ var phases = []phaseSpec{
 		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, keep) }},
 	}},
 	{phase: phaseFuzzy, enough: func(tier) bool { return true }, corrected: true},
+	// Once the close phase has found a page of offers in the area
+	// (pageFill), the offers of the fiches the query names loosely (near
+	// fiches, weaker readings) follow them: the first page stays the
+	// close matches', the pupil who reads on finds the trades next to
+	// the one asked for. Only ROME's own lists are read, in memory: the
+	// loose thesaurus queries would cost every common query a pass over
+	// each shard.
+	{phase: phaseFill, enough: func(tier) bool { return true }, matchers: []matcher{
+		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, keep) }},
+	}},
 }
+
+// pageFill is how many close matches in the area the fill phase needs to
+// run: a page of precision@10's length, so that the first ten hits are the
+// close phase's whatever the fill finds.
+const pageFill = 10
 
 // romeMatches finds the offers of s whose words name a ROME fiche the
 // query names (textPlan.romes, doc.romes): strong, the fiches the query

@@ -250,16 +250,21 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 			best[m.slot] = m
 		}
 	}
-	idx, err := s.text.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
+	var r index.IndexReader
+	var view *segmentView
+	if slices.ContainsFunc(spec.matchers, func(m matcher) bool { return m.memory == nil }) {
+		// Bleve's reader only for a phase that queries it (the fill
+		// phase reads memory only).
+		idx, err := s.text.Advanced()
+		if err != nil {
+			return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
+		}
+		if r, err = idx.Reader(); err != nil {
+			return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
+		}
+		defer r.Close()
+		view = newSegmentView(r)
 	}
-	r, err := idx.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("search: shard %s: %w", s.key, err)
-	}
-	defer r.Close()
-	view := newSegmentView(r)
 	literal := 0 // documents the first matcher (the literal one) found
 	for i, m := range spec.matchers {
 		if m.afterLiteral && literal == 0 {
@@ -307,6 +312,16 @@ func (ix *Index) shardMatches(ctx context.Context, s *shard, q *textQuery, ph ph
 		}
 		for _, m := range ms {
 			keep(m)
+		}
+	}
+	if ph == phaseFill && len(best) > 0 {
+		// The close phase's matches of the shard keep their better tier.
+		close, err := ix.shardMatches(ctx, s, q, phaseClose, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range close {
+			delete(best, m.slot)
 		}
 	}
 	out := make([]match, 0, len(best))
