@@ -34,5 +34,6 @@ func planSize(q string, p *textPlan) int {
 func (ix *Index) CacheStats() map[string]stageindex.CacheStat {
 	return map[string]stageindex.CacheStat{
 		"matches": ix.cache.Stat(), "plans": ix.plans.Stat(), "corrections": ix.corrections.Stat(),
+		"answers": ix.answers.Stat(),
 	}
 }

@@ -13,7 +13,7 @@ import (
 //
 // The keys are appended to *buf, which keeps its grown capacity for the
 // next search (see Index.keyBufs).
-func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textQuery, buf *[]hitKey) ([]hitKey, stageindex.Facets, error) {
+func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *textQuery, buf *[]hitKey) ([]hitKey, []facetCount, error) {
 	f := compileFilters(req, ix.thes.rome)
 	fc := ix.facetCounter(f.firstWeek)
 	defer ix.counters.Put(fc)
@@ -44,7 +44,7 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 	case p != nil:
 		lists, err := ix.textMatches(ctx, f, p)
 		if err != nil {
-			return nil, stageindex.Facets{}, err
+			return nil, nil, err
 		}
 		for _, ms := range lists {
 			for _, m := range ms {
@@ -53,14 +53,14 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 		}
 	case f.center != nil && f.remote == stageindex.RemoteExclude:
 		if err := ix.cells.Near(f.center.Lat, f.center.Lng, f.radius, func(slot int32) { visit(slot, 0, 0) }); err != nil {
-			return nil, stageindex.Facets{}, err
+			return nil, nil, err
 		}
 	default:
 		for slot := range ix.docs {
 			visit(int32(slot), 0, 0)
 		}
 	}
-	return keys, fc.facets(ix.depts, ix.thes.rome), nil
+	return keys, fc.counts(), nil
 }
 
 // textMatches gathers the keyword matches from the shards the search area
@@ -351,50 +351,79 @@ func (fc *facetCounter) add(h *hot, fails uint8) {
 	}
 }
 
-func (fc *facetCounter) facets(depts []string, m *romeModel) stageindex.Facets {
-	// Maps sized once: growing them was a tenth of a search's garbage.
-	nonZero := func(ns []int) int {
-		c := 0
-		for _, n := range ns {
+// facetCount is one non-zero count of a facet (every track's, zero or
+// not): the facets of an answer, kept compactly (a 60 km search at 1M
+// counts hundreds of ROME fiches; as maps they were ~15 KB an answer).
+type facetCount struct {
+	kind facetKind
+	idx  uint16 // the track, sector, department or fiche index, or the week code
+	n    uint32
+}
+
+type facetKind uint8
+
+const (
+	facetTrack facetKind = iota
+	facetSector
+	facetWeek
+	facetDept
+	facetROME
+)
+
+// counts returns fc's counts.
+func (fc *facetCounter) counts() []facetCount {
+	out := make([]facetCount, 0, 16)
+	for i, n := range fc.tracks {
+		out = append(out, facetCount{facetTrack, uint16(i), uint32(n)})
+	}
+	add := func(kind facetKind, ns []int, base int) {
+		for i, n := range ns {
 			if n > 0 {
-				c++
+				out = append(out, facetCount{kind, uint16(base + i), uint32(n)})
 			}
 		}
-		return c
+	}
+	add(facetSector, fc.sectors, 0)
+	add(facetWeek, fc.weeks, int(fc.firstWeek))
+	add(facetDept, fc.depts, 0)
+	add(facetROME, fc.romes, 0)
+	return out
+}
+
+// facets returns the API's facets of counts.
+func (ix *Index) facets(counts []facetCount) stageindex.Facets {
+	// Maps sized once: growing them was a tenth of a search's garbage.
+	var sized [facetROME + 1]int
+	for _, c := range counts {
+		sized[c.kind]++
 	}
 	out := stageindex.Facets{
 		Tracks:      make(map[string]int, len(stageindex.Tracks)),
-		Sectors:     make(map[string]int, nonZero(fc.sectors)),
-		Weeks:       make(map[string]int, nonZero(fc.weeks[:])),
-		Departments: make(map[string]int, nonZero(fc.depts)),
-		ROMEs:       make(map[string]int, nonZero(fc.romes)),
-	}
-	for i, n := range fc.romes {
-		if n > 0 {
-			out.ROMEs[m.fiches[i].Code] = n
-		}
-	}
-	for i, t := range stageindex.Tracks {
-		out.Tracks[string(t)] = fc.tracks[i]
-	}
-	for i, n := range fc.sectors {
-		if n > 0 {
-			out.Sectors[stageindex.Sectors[i]] = n
-		}
+		Sectors:     make(map[string]int, sized[facetSector]),
+		Weeks:       make(map[string]int, sized[facetWeek]),
+		Departments: make(map[string]int, sized[facetDept]),
+		ROMEs:       make(map[string]int, sized[facetROME]),
 	}
 	names := weekNames() // formatting each was a tenth of the facets' time
-	for i, n := range fc.weeks {
-		if n > 0 {
-			if c := int(fc.firstWeek) + i; c < len(names) {
-				out.Weeks[names[c]] = n
+	for _, c := range counts {
+		i, n := int(c.idx), int(c.n)
+		switch c.kind {
+		case facetTrack:
+			out.Tracks[string(stageindex.Tracks[i])] = n
+		case facetSector:
+			out.Sectors[stageindex.Sectors[i]] = n
+		case facetWeek:
+			if i < len(names) {
+				out.Weeks[names[i]] = n
 			} else {
-				out.Weeks[weekName(uint16(c))] = n
+				out.Weeks[weekName(uint16(i))] = n
 			}
-		}
-	}
-	for i, n := range fc.depts {
-		if n > 0 && depts[i] != "" {
-			out.Departments[depts[i]] = n
+		case facetDept:
+			if ix.depts[i] != "" {
+				out.Departments[ix.depts[i]] = n
+			}
+		case facetROME:
+			out.ROMEs[ix.thes.rome.fiches[i].Code] = n
 		}
 	}
 	return out

@@ -55,7 +55,7 @@ type Index struct {
 	stats       *lru.Cache[statsKey, stageindex.Stats] // StatsIn's answers
 	slow        chan struct{}                          // slots of slowGate
 	noisy       chan struct{}                          // the one slot of noise (admit)
-	listings    *lru.Cache[string, listing]            // see listing
+	answers     *lru.Cache[string, answer]             // see answer
 
 	keyBufs sync.Pool // of *[]hitKey, see getKeys
 	// counters holds facet counters, see Index.facetCounter.
@@ -142,11 +142,11 @@ func newIndex(cfg Config) (*Index, error) {
 	}
 	ix := &Index{
 		cfg: cfg, mapping: m, thes: cfg.Thesaurus, cache: lru.New(matchesBudget, matchesSize), plans: lru.New(plansBudget, planSize), corrections: lru.New(correctionsBudget, correctionSize),
-		stats:    lru.New(1<<20, statsSize),
-		slow:     make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
-		noisy:    make(chan struct{}, 1),
-		listings: lru.New(16<<20, listingSize),
-		byID:     map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(), deptIdx: map[string]uint16{},
+		stats:   lru.New(1<<20, statsSize),
+		slow:    make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		noisy:   make(chan struct{}, 1),
+		answers: lru.New(answersBudget, answerSize),
+		byID:    map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(), deptIdx: map[string]uint16{},
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))
 	for _, name := range stageindex.Sectors {

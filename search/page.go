@@ -8,26 +8,34 @@ import (
 	"github.com/stageindex/stageindex"
 )
 
-// page sorts keys and returns the hits of the requested page. Only the
-// first page×per_page keys are fully ordered.
-func (ix *Index) page(keys []hitKey, req stageindex.SearchRequest, p *textQuery) []stageindex.Hit {
+// pageKeys sorts keys and returns a copy of the requested page's keys,
+// in order. Only the first page×per_page keys are fully ordered.
+func (ix *Index) pageKeys(keys []hitKey, req stageindex.SearchRequest) []hitKey {
 	from := (req.Page - 1) * req.PerPage
 	if from >= len(keys) {
-		return []stageindex.Hit{}
+		return nil
 	}
 	to := min(from+req.PerPage, len(keys))
 	topK(keys, to, ix.less(req.Sort))
-	hits := make([]stageindex.Hit, 0, to-from)
+	return slices.Clone(keys[from:to])
+}
+
+// hits builds the hits of a page's keys.
+func (ix *Index) hits(keys []hitKey, p *textQuery) []stageindex.Hit {
+	hits := make([]stageindex.Hit, 0, len(keys))
+	if len(keys) == 0 {
+		return hits
+	}
 	// The values hits point to are allocated once per page, not three times
 	// per hit: under load, allocation is paid again in garbage collection.
-	extras := make([]hitExtra, to-from)
+	extras := make([]hitExtra, len(keys))
 	var arena []stageindex.Segment
 	if p != nil {
-		arena = make([]stageindex.Segment, 0, segmentsPerHit*(to-from))
+		arena = make([]stageindex.Segment, 0, segmentsPerHit*len(keys))
 	}
 	var bodies []byte
 	reuse := decodeReuse{carve: true}
-	for i, k := range keys[from:to] {
+	for i, k := range keys {
 		hits = append(hits, ix.hit(k, p, &extras[i], &arena, &bodies, &reuse))
 	}
 	return hits

@@ -56,22 +56,12 @@ func (ix *Index) relax(ctx context.Context, req stageindex.SearchRequest, p *tex
 		widened = append(widened, s.name)
 		// The request's page of the widened hits: a pupil pages through
 		// them as through any results.
-		if p == nil && req.Center == nil {
-			l, err := ix.list(ctx, req, buf)
-			if err != nil {
-				return nil, err
-			}
-			if l.total > 0 {
-				return &stageindex.Relaxed{Widened: widened, Total: l.total, Hits: l.hits}, nil
-			}
-			continue
-		}
-		keys, _, err := ix.collect(ctx, req, p, buf)
+		a, err := ix.answer(ctx, req, p, buf)
 		if err != nil {
 			return nil, err
 		}
-		if len(keys) > 0 {
-			rel := &stageindex.Relaxed{Widened: widened, Total: len(keys), Hits: ix.page(keys, req, p)}
+		if a.total > 0 {
+			rel := &stageindex.Relaxed{Widened: widened, Total: a.total, Hits: ix.hits(a.keys, p)}
 			if req.Center != nil {
 				rel.RadiusKm = req.RadiusKm
 			}

@@ -56,19 +56,11 @@ func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*sta
 	buf := ix.getKeys()
 	defer ix.putKeys(buf)
 	res := &stageindex.SearchResult{Page: req.Page, PerPage: req.PerPage}
-	if p == nil && req.Center == nil {
-		l, err := ix.list(ctx, req, buf)
-		if err != nil {
-			return nil, err
-		}
-		res.Total, res.Hits, res.Facets = l.total, l.hits, l.facets
-	} else {
-		keys, facets, err := ix.collect(ctx, req, p, buf)
-		if err != nil {
-			return nil, err
-		}
-		res.Total, res.Facets, res.Hits = len(keys), facets, ix.page(keys, req, p)
+	a, err := ix.answer(ctx, req, p, buf)
+	if err != nil {
+		return nil, err
 	}
+	res.Total, res.Facets, res.Hits = a.total, ix.facets(a.facets), ix.hits(a.keys, p)
 	if res.Total == 0 {
 		if res.Relaxed, err = ix.relax(ctx, req, p, buf); err != nil {
 			return nil, err

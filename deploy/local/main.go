@@ -40,7 +40,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: go run ./deploy/local up|bench|capacity [flags] (-h for the flags)")
+		return errors.New("usage: go run ./deploy/local up|bench|capacity|load [flags] (-h for the flags)")
 	}
 	cmd := args[0]
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -57,6 +57,9 @@ func run(ctx context.Context, args []string) error {
 	gzip := fs.Bool("gzip", true, "the load client asks for gzip, as browsers do (false: uncompressed answers)")
 	inMemory := fs.Bool("in-memory", false, "replicas without --data-dir (a restart rebuilds), to compare")
 	keep := fs.Bool("keep", false, "keep the working directory (data dirs, logs, haproxy.cfg)")
+	target := fs.String("url", "", "a running server to load (load): its base URL, e.g. http://127.0.0.1:8080")
+	mix := fs.Int("mix", 1000, "queries made from the offers when -queries is empty (load): more than the server's kept answers hold (~4,000) measures searches it has not seen lately")
+	pid := fs.Int("pid", 0, "the loaded server's process id (load): its resident memory is read from /proc after each level")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -72,6 +75,19 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	loadStart := loadAverage()
+	if cmd == "load" {
+		cs, err := parseLevels(*levels)
+		if err != nil {
+			return err
+		}
+		rep, err := runLoadOnly(ctx, *target, *pid, *queriesPath, *mix, cs, *duration, *gzip)
+		rep.LoadAvg = [2]string{loadStart, loadAverage()}
+		if err != nil {
+			return err
+		}
+		printLoadOnly(rep)
+		return writeJSON(*out, rep)
+	}
 	o := stackOptions{Replicas: *replicas, Corpus: *corpus, Port: *port, HAProxy: true, InMemory: *inMemory, Log: logf}
 	switch cmd {
 	case "up":
@@ -80,7 +96,7 @@ func run(ctx context.Context, args []string) error {
 	case "capacity":
 		o.Replicas, o.HAProxy = 0, false
 	default:
-		return fmt.Errorf("unknown command %q: up, bench or capacity", cmd)
+		return fmt.Errorf("unknown command %q: up, bench, capacity or load", cmd)
 	}
 	if o.Replicas < 2 && cmd == "bench" {
 		return errors.New("bench needs at least 2 replicas")
@@ -133,15 +149,11 @@ func run(ctx context.Context, args []string) error {
 		return writeJSON(*out, rep)
 	case "capacity":
 		rep := capacityReport{Started: time.Now().UTC(), Corpus: corpusName(*corpus), QueriesFile: *queriesPath, Gzip: *gzip}
-		var cs []int
-		for _, f := range strings.Split(*levels, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 {
-				return fmt.Errorf("-levels: %q is not a connection count", f)
-			}
-			cs = append(cs, n)
+		cs, err := parseLevels(*levels)
+		if err != nil {
+			return err
 		}
-		err := runCapacity(ctx, s, qs, cs, *duration, *gzip, &rep)
+		err = runCapacity(ctx, s, qs, cs, *duration, *gzip, &rep)
 		rep.LoadAvg = [2]string{loadStart, loadAverage()}
 		if err != nil {
 			return err
@@ -150,6 +162,19 @@ func run(ctx context.Context, args []string) error {
 		return writeJSON(*out, rep)
 	}
 	return nil
+}
+
+// parseLevels reads -levels, connection counts separated by commas.
+func parseLevels(levels string) ([]int, error) {
+	var cs []int
+	for _, f := range strings.Split(levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-levels: %q is not a connection count", f)
+		}
+		cs = append(cs, n)
+	}
+	return cs, nil
 }
 
 // loadQueries reads the query mix, or makes 1,000 queries from the offers.

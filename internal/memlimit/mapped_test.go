@@ -40,6 +40,37 @@ garbage line
 	}
 }
 
+// A mapping unmapped between the read of maps and the release (a merge
+// closing its segment) is skipped; the others are still released, and any
+// other failure is returned.
+func TestReleaseMapsSkipsWhatIsNoLongerMapped(t *testing.T) {
+	maps := `7f0000000000-7f0000100000 r--s 00000000 08:01 11 /data/a.zap
+7f0000100000-7f0000180000 r--s 00000000 08:01 12 /data/b.zap
+7f0000200000-7f0000300000 r--s 00000000 08:01 13 /data/c.zap
+`
+	for _, tc := range []struct {
+		name    string
+		failure error
+		want    int64
+		wantErr bool
+	}{
+		{"unmapped meanwhile", unix.ENOMEM, 0x100000 + 0x100000, false},
+		{"another failure", unix.EINVAL, 0x100000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := releaseMaps(strings.NewReader(maps), "/data/", ".zap", func(start, length uintptr) error {
+				if start == 0x7f0000100000 {
+					return tc.failure
+				}
+				return nil
+			})
+			if (err != nil) != tc.wantErr || n != tc.want {
+				t.Errorf("released %x bytes, err %v; want %x, error %v", n, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
 // mappingRss is the resident size in kB of the mapping of path in
 // /proc/self/smaps.
 func mappingRss(t *testing.T, path string) int {
