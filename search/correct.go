@@ -72,6 +72,12 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		if tried++; tried > maxCorrected {
 			break // the rest of a string of unknown words stays as typed
 		}
+		if s := ix.inPhrase(words, i); s != "" {
+			// The word beside it says which correction was meant:
+			// "magazin de sport" is a magasin, not a magazine.
+			words[i], changed = s, true
+			continue
+		}
 		best, bestD, bestSound, bestThes, bestCount := "", budget+1, false, false, 0
 		key := phoneticKey(w)
 		consider := func(v string, inThes bool) {
@@ -138,9 +144,6 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 				best, bestD = s, 1
 			}
 		}
-		if best == "" {
-			best = ix.inPhrase(words, i)
-		}
 		if best == "" && budget == 1 && len(w) >= 6 {
 			// A word of six or seven letters misspelt by ear two edits
 			// away ("joalier"): one that sounds nearly the same (its key
@@ -193,8 +196,8 @@ func (ix *Index) swapped(w string) string {
 const phraseEdits = 2
 
 // inPhrase returns the correction of words[i], an unknown word, that
-// makes a thesaurus phrase with the known word before or after it (stop
-// words skipped): "sage fame" is "sage femme", "ede a domicile" "aide à
+// makes a thesaurus phrase with the word before or after it (stop words
+// skipped): "sage fame" is "sage femme", "ede a domicile" "aide à
 // domicile", though "fame" and "ede" are too short for a typo budget of
 // their own; "" when no word within phraseEdits does. The closest in
 // spelling wins, then one that sounds the same, then the hand-written
@@ -207,40 +210,40 @@ func (ix *Index) inPhrase(words []string, i int) string {
 		return ""
 	}
 	cw := ix.thes.words()
+	// The neighbours need not be words of the correction lists: the
+	// phrase is checked analysed ("ressource" of "ressource humène" is
+	// the singular of a thesaurus word).
 	var before, after string
 	for j := i - 1; j >= 0 && before == ""; j-- {
 		if len(ix.analyze(AnalyzerText, words[j])) > 0 {
 			before = words[j]
-			if !cw.knows(before) {
-				before = "-"
-			}
 		}
 	}
 	for j := i + 1; j < len(words) && after == ""; j++ {
 		if len(ix.analyze(AnalyzerText, words[j])) > 0 {
 			after = words[j]
-			if !cw.knows(after) {
-				after = "-"
-			}
 		}
-	}
-	if before == "-" {
-		before = ""
-	}
-	if after == "-" {
-		after = ""
 	}
 	if before == "" && after == "" {
 		return ""
 	}
 	isPhrase := func(text string) bool {
-		es, ok := ix.thes.keys[ix.thes.key(text)]
+		k := ix.thes.key(text)
+		if !strings.Contains(k, " ") {
+			return false // a stop word ("très") leaves the neighbour alone
+		}
+		es, ok := ix.thes.keys[k]
 		return ok && slices.ContainsFunc(es, func(e entry) bool { return e.kind != entryIgnore })
 	}
 	key := phoneticKey(w)
 	best, bestD, bestSound, bestHand := "", phraseEdits+1, false, false
 	consider := func(v string, hand bool) {
 		d := stageindex.EditDistance(w, v, phraseEdits)
+		if n := len(v); n > 3 && (v[n-1] == 's' || v[n-1] == 'x') {
+			// The lists hold the plural of a phrase's word ("ressources
+			// humaines"); the pupil may have typed the singular.
+			d = min(d, stageindex.EditDistance(w, v[:n-1], phraseEdits))
+		}
 		if d > phraseEdits || d == 0 {
 			return
 		}
@@ -268,7 +271,7 @@ func (ix *Index) inPhrase(words []string, i int) string {
 		}
 		best, bestD, bestSound, bestHand = v, d, sound, hand
 	}
-	for n := max(len(w)-phraseEdits, 3); n <= len(w)+phraseEdits; n++ {
+	for n := max(len(w)-phraseEdits, 3); n <= len(w)+phraseEdits+1; n++ {
 		if n < len(cw.handByLen) {
 			for _, v := range cw.handByLen[n] {
 				consider(v, true)

@@ -66,10 +66,12 @@ func TestCorrectByEar(t *testing.T) {
 		{"epod", ""},       // four letters, nothing sounds the same
 		{"ephad", "ehpad"}, // two letters swapped: one slip, two edits
 		{"contable", "comptable"},
-		{"sage fame", "sage femme"},           // too short alone; the phrase says which word
-		{"ede a domicile", "aide a domicile"}, // the same, three letters
-		{"ede", ""},                           // alone, a three-letter word is left as typed
-		{"informatique", ""},                  // known: nothing to correct
+		{"sage fame", "sage femme"},                 // too short alone; the phrase says which word
+		{"ede a domicile", "aide a domicile"},       // the same, three letters
+		{"magazin de sport", "magasin de sport"},    // the phrase beats "magazine", which sounds the same
+		{"ressource humène", "ressources humaines"}, // a plural of the lists, typed singular
+		{"ede", ""},          // alone, a three-letter word is left as typed
+		{"informatique", ""}, // known: nothing to correct
 		{"zzkrpt", ""},
 	}
 	for _, tc := range tests {
@@ -78,5 +80,31 @@ func TestCorrectByEar(t *testing.T) {
 				t.Fatalf("correct(%q) = %q, want %q", tc.q, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestInPhrase: a short or unknown word is corrected to the word that
+// makes a thesaurus phrase with its neighbour, never to a stop word that
+// leaves the neighbour alone ("boulangerie très").
+func TestInPhrase(t *testing.T) {
+	ix, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, tc := range []struct {
+		words []string
+		i     int
+		want  string
+	}{
+		{[]string{"sage", "fame"}, 1, "femme"},
+		{[]string{"ede", "a", "domicile"}, 0, "aide"},
+		{[]string{"magazin", "de", "sport"}, 0, "magasin"},
+		{[]string{"boulangerie", "brest"}, 1, ""},
+		{[]string{"fame"}, 0, ""},
+	} {
+		if got := ix.inPhrase(tc.words, tc.i); got != tc.want {
+			t.Errorf("inPhrase(%q, %d) = %q, want %q", tc.words, tc.i, got, tc.want)
+		}
 	}
 }
