@@ -215,14 +215,24 @@ func (ix *Index) inPhrase(words []string, i int) string {
 	// the singular of a thesaurus word).
 	var before, after string
 	for j := i - 1; j >= 0 && before == ""; j-- {
-		if len(ix.analyze(AnalyzerText, words[j])) > 0 {
-			before = words[j]
+		if ts := ix.analyze(AnalyzerText, words[j]); len(ts) > 0 {
+			if before = "-"; cw.phraseFirst[ts[len(ts)-1]] {
+				before = words[j]
+			}
 		}
 	}
 	for j := i + 1; j < len(words) && after == ""; j++ {
-		if len(ix.analyze(AnalyzerText, words[j])) > 0 {
-			after = words[j]
+		if ts := ix.analyze(AnalyzerText, words[j]); len(ts) > 0 {
+			if after = "-"; cw.phraseLast[ts[0]] {
+				after = words[j]
+			}
 		}
+	}
+	if before == "-" {
+		before = ""
+	}
+	if after == "-" {
+		after = ""
 	}
 	if before == "" && after == "" {
 		return ""
@@ -375,6 +385,10 @@ type correctionWords struct {
 	// soundKeysByLen are the keys of handSounds ([0]) and romeSounds
 	// ([1]) by length, for soundsNear.
 	soundKeysByLen [2][][]string
+	// phraseFirst and phraseLast are the analysed terms that begin or
+	// end a thesaurus key of several terms: inPhrase scans for a
+	// correction only beside one of them.
+	phraseFirst, phraseLast map[string]bool
 }
 
 // knows reports whether w (folded) is a word of the thesaurus, hand-written
@@ -430,6 +444,13 @@ func (t *Thesaurus) words() *correctionWords {
 		for i, sounds := range []map[string][]string{c.handSounds, c.romeSounds} {
 			for _, k := range slices.Sorted(maps.Keys(sounds)) {
 				addLen(&c.soundKeysByLen[i], k)
+			}
+		}
+		c.phraseFirst, c.phraseLast = map[string]bool{}, map[string]bool{}
+		for k := range t.keys {
+			if i := strings.IndexByte(k, ' '); i > 0 {
+				c.phraseFirst[k[:i]] = true
+				c.phraseLast[k[strings.LastIndexByte(k, ' ')+1:]] = true
 			}
 		}
 		t.correction = c
