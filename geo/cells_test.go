@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -191,5 +192,101 @@ func TestCellsOfFine(t *testing.T) {
 	}
 	if _, _, ok := CellsOfFine(0); ok {
 		t.Fatal("no cell taken for one")
+	}
+}
+
+// TestCircumFactorBoundsFrance checks circumFactor, by which Near skips
+// cells, against every cell of both resolutions over metropolitan France
+// and the overseas départements: no vertex farther from its cell's centre
+// than circumFactor mean edges (with a tenth to spare).
+func TestCircumFactorBoundsFrance(t *testing.T) {
+	boxes := []struct {
+		name                     string
+		south, west, north, east float64
+	}{
+		{"métropole", 41.2, -5.3, 51.2, 9.7},
+		{"Guadeloupe", 15.8, -61.9, 16.6, -61.0},
+		{"Martinique", 14.3, -61.3, 14.9, -60.8},
+		{"Guyane", 2.1, -54.6, 5.8, -51.6},
+		{"La Réunion", -21.4, 55.2, -20.8, 55.9},
+		{"Mayotte", -13.1, 44.9, -12.6, 45.3},
+	}
+	for _, res := range []struct {
+		res  int
+		edge float64
+	}{{coarseRes, coarseEdgeKm}, {fineRes, fineEdgeKm}} {
+		worst := 0.0
+		for _, b := range boxes {
+			loop := h3.GeoLoop{{Lat: b.south, Lng: b.west}, {Lat: b.south, Lng: b.east}, {Lat: b.north, Lng: b.east}, {Lat: b.north, Lng: b.west}}
+			cells, err := h3.PolygonToCells(h3.GeoPolygon{GeoLoop: loop}, res.res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cells) == 0 {
+				t.Fatalf("%s: no cell at res %d", b.name, res.res)
+			}
+			for _, c := range cells {
+				ll, err := c.LatLng()
+				if err != nil {
+					t.Fatal(err)
+				}
+				bd, err := c.Boundary()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range bd {
+					worst = max(worst, HaversineKm(ll.Lat, ll.Lng, v.Lat, v.Lng)/res.edge)
+				}
+			}
+		}
+		t.Logf("res %d: farthest vertex %.3f mean edges from its centre", res.res, worst)
+		if worst*1.1 > circumFactor {
+			t.Errorf("res %d: a vertex %.3f mean edges from its centre, circumFactor %.2f leaves less than a tenth", res.res, worst, circumFactor)
+		}
+	}
+}
+
+// Near skips the cells whose centre is too far: it offers fewer
+// candidates than the whole disk of rings, and still every point within
+// the radius, on data dense enough that many lie near the cut.
+func TestCellIndexNearSkipsFarCells(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := NewCellIndex()
+	type pt struct{ lat, lng float64 }
+	var pts []pt
+	for i := 0; i < 40000; i++ {
+		p := pt{47 + rng.Float64()*3, 0 + rng.Float64()*5}
+		pts = append(pts, p)
+		if err := x.Add(int32(i), p.lat, p.lng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, radius := range []float64{2, 5, 10, 20, 20.5, 30, 45, 60} {
+		for range 10 {
+			lat, lng := 47.8+rng.Float64()*1.4, 1+rng.Float64()*3
+			got := map[int32]bool{}
+			if err := x.Near(lat, lng, radius, func(id int32) { got[id] = true }); err != nil {
+				t.Fatal(err)
+			}
+			within := 0
+			for i, p := range pts {
+				if HaversineKm(lat, lng, p.lat, p.lng) <= radius {
+					within++
+					if !got[int32(i)] {
+						t.Fatalf("%v,%v %v km: point %d at %.3f km not a candidate", lat, lng, radius, i, HaversineKm(lat, lng, p.lat, p.lng))
+					}
+				}
+			}
+			// The ring disk reaches about twice the radius: ~4 times the
+			// points of uniform data; cut at the radius plus 1.25 edges,
+			// (1 + 1.25·edge/radius)² times, and cells cut at their edge more.
+			edge := fineEdgeKm
+			if radius > coarseAboveKm {
+				edge = coarseEdgeKm
+			}
+			if bound := math.Pow(1+circumFactor*edge/radius, 2) * 1.35; radius >= 10 && float64(len(got)) > bound*float64(within) {
+				t.Errorf("%v,%v %v km: %d candidates for %d points within", lat, lng, radius, len(got), within)
+			}
+		}
 	}
 }
