@@ -16,7 +16,7 @@ func (ix *Index) pageKeys(keys []hitKey, req stageindex.SearchRequest) []hitKey 
 		return nil
 	}
 	to := min(from+req.PerPage, len(keys))
-	topK(keys, to, ix.less(req.Sort))
+	topK(keys, to, ix.less(req.Sort), surelyAfter(req.Sort))
 	return slices.Clone(keys[from:to])
 }
 
@@ -54,8 +54,9 @@ type hitExtra struct {
 	rome       stageindex.ROMERef
 }
 
-// topK moves the k smallest keys, in order, to the front of keys.
-func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
+// topK moves the k smallest keys, in order, to the front of keys. after
+// (see surelyAfter) rejects most keys without cmpFn.
+func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int, after func(x, worst hitKey) bool) {
 	if k >= len(keys)/2 {
 		slices.SortFunc(keys, cmpFn)
 		return
@@ -64,7 +65,7 @@ func topK(keys []hitKey, k int, cmpFn func(a, b hitKey) int) {
 	best := slices.Clone(keys[:k])
 	slices.SortFunc(best, cmpFn)
 	for _, x := range keys[k:] {
-		if cmpFn(x, best[k-1]) >= 0 {
+		if after(x, best[k-1]) || cmpFn(x, best[k-1]) >= 0 {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(best, x, cmpFn)
