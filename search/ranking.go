@@ -113,7 +113,7 @@ var phases = []phaseSpec{
 		}},
 		{tier: tierThesaurus, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true, false) }},
 		{tier: tierThesaurus, gated: true, query: func(p *textPlan) query.Query { return thesaurusQuery(p, true, true) }},
-		{tier: tierThesaurus, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, true, keep) }},
+		{tier: tierThesaurus, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, true, false, keep) }},
 	}},
 	// Mixed with close matches, loose associations filled small towns'
 	// first pages with other trades (precision@10 −1.7 points on the
@@ -121,7 +121,7 @@ var phases = []phaseSpec{
 	{phase: phaseLoose, enough: func(tier) bool { return true }, matchers: []matcher{
 		{tier: tierLoose, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false, false) }},
 		{tier: tierLoose, gated: true, query: func(p *textPlan) query.Query { return thesaurusQuery(p, false, true) }},
-		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, keep) }},
+		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, false, keep) }},
 	}},
 	{phase: phaseFuzzy, enough: func(tier) bool { return true }, corrected: true},
 	// Once the close phase has found a page of offers in the area
@@ -132,7 +132,7 @@ var phases = []phaseSpec{
 	// loose thesaurus queries would cost every common query a pass over
 	// each shard.
 	{phase: phaseFill, enough: func(tier) bool { return true }, matchers: []matcher{
-		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, keep) }},
+		{tier: tierLoose, memory: func(s *shard, p *textPlan, keep func(int32, float32)) { romeMatches(s, p, false, true, keep) }},
 	}},
 }
 
@@ -144,12 +144,17 @@ const pageFill = 10
 // romeMatches finds the offers of s whose words name a ROME fiche the
 // query names (textPlan.romes, doc.romes): strong, the fiches the query
 // names by a job title or a synonym, for offers whose first or nearly
-// first fiche it is; else every other pair, as a loose association. The
+// first fiche it is; else every other pair, as a loose association. An
+// offer's weak fiche (below classifyRatio, classifyWeakRatio) counts only
+// when weak is set: in the fill phase, after a page of close matches. The
 // score is the product of the two weights, on the scale of Bleve's scores
 // of the thesaurus tier.
-func romeMatches(s *shard, p *textPlan, strong bool, keep func(slot int32, score float32)) {
+func romeMatches(s *shard, p *textPlan, strong, weak bool, keep func(slot int32, score float32)) {
 	for _, q := range p.romes {
 		for slot, w := range s.byFiche[q.fiche] {
+			if w < classifyRatio && !weak {
+				continue
+			}
 			if isStrong := q.w >= strongWeight && w >= romeStrongOffer; isStrong == strong {
 				keep(slot, romeScale*q.w*w)
 			}
@@ -172,7 +177,7 @@ func fichesGate(p *textPlan, d *doc) bool {
 		return true
 	}
 	for _, r := range d.romes {
-		if r.fiche >= 0 && p.gate[r.fiche] {
+		if r.fiche >= 0 && r.w >= classifyRatio && p.gate[r.fiche] {
 			return true
 		}
 	}
@@ -198,7 +203,7 @@ func ficheBoost(p *textPlan, d *doc) float32 {
 	}
 	var a float32
 	for _, r := range d.romes {
-		if r.fiche < 0 {
+		if r.fiche < 0 || r.w < classifyRatio {
 			continue
 		}
 		for _, q := range p.romes {
