@@ -100,12 +100,7 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 			}
 		}
 		if len(all) > 0 {
-			seen = map[int32]bool{}
-			for _, ms := range all {
-				for _, m := range ms {
-					seen[m.slot] = true
-				}
-			}
+			seen = slotsOf(all)
 		}
 		for _, s := range shards {
 			if err := ctx.Err(); err != nil {
@@ -143,6 +138,17 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 }
 
 func literalOrBetter(t tier) bool { return t >= tierLiteral }
+
+// slotsOf returns the set of the slots lists hold.
+func slotsOf(lists [][]match) map[int32]bool {
+	seen := map[int32]bool{}
+	for _, ms := range lists {
+		for _, m := range ms {
+			seen[m.slot] = true
+		}
+	}
+	return seen
+}
 
 // correctedBeside corrects q's typos and adds to all (the matches of q's
 // close phase) the close matches of the corrected query in shards. It
@@ -254,12 +260,7 @@ func (ix *Index) countInArea(lists [][]match, f *filters, limit int) int {
 func (ix *Index) fill(ctx context.Context, q *textQuery, shards []*shard, all [][]match) ([][]match, error) {
 	var seen map[int32]bool
 	if q.corrected != nil {
-		seen = map[int32]bool{}
-		for _, ms := range all {
-			for _, m := range ms {
-				seen[m.slot] = true
-			}
-		}
+		seen = slotsOf(all)
 	}
 	for _, s := range shards {
 		if err := ctx.Err(); err != nil {
