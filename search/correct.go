@@ -112,16 +112,7 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		// Only words within budget bytes of w's length can be within
 		// budget edits of it.
 		for n := max(len(w)-budget, 0); n <= len(w)+budget; n++ {
-			if n < len(cw.handByLen) {
-				for _, v := range cw.handByLen[n] {
-					consider(v, true)
-				}
-			}
-			if n < len(cw.romeByLen) {
-				for _, v := range cw.romeByLen[n] {
-					consider(v, false)
-				}
-			}
+			cw.eachOfLen(n, consider)
 			for v := range ix.vocab.byLen[n] {
 				if !cw.knows(v) {
 					consider(v, false)
@@ -282,16 +273,7 @@ func (ix *Index) inPhrase(words []string, i int) string {
 		best, bestD, bestSound, bestHand = v, d, sound, hand
 	}
 	for n := max(len(w)-phraseEdits, 3); n <= len(w)+phraseEdits+1; n++ {
-		if n < len(cw.handByLen) {
-			for _, v := range cw.handByLen[n] {
-				consider(v, true)
-			}
-		}
-		if n < len(cw.romeByLen) {
-			for _, v := range cw.romeByLen[n] {
-				consider(v, false)
-			}
-		}
+		cw.eachOfLen(n, consider)
 	}
 	return best
 }
@@ -389,6 +371,21 @@ type correctionWords struct {
 	// end a thesaurus key of several terms: inPhrase scans for a
 	// correction only beside one of them.
 	phraseFirst, phraseLast map[string]bool
+}
+
+// eachOfLen calls fn with every word of n bytes, hand-written ones first
+// (hand true).
+func (cw *correctionWords) eachOfLen(n int, fn func(v string, hand bool)) {
+	if n < len(cw.handByLen) {
+		for _, v := range cw.handByLen[n] {
+			fn(v, true)
+		}
+	}
+	if n < len(cw.romeByLen) {
+		for _, v := range cw.romeByLen[n] {
+			fn(v, false)
+		}
+	}
 }
 
 // knows reports whether w (folded) is a word of the thesaurus, hand-written
