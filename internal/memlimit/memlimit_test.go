@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -69,6 +70,61 @@ func TestRunWidensTheHeadroomUntilLoaded(t *testing.T) {
 	cancel()
 	<-done
 	runtime.KeepAlive(live)
+}
+
+// The limit is headroom above the live heap, or above what the runtime
+// cannot give back when that is more (fragmented spans, metadata): never
+// one the runtime cannot meet.
+func TestLimitForIsOneTheRuntimeCanMeet(t *testing.T) {
+	const mb = 1 << 20
+	live := int64(800 * mb)
+	tests := []struct {
+		name string
+		m    memory
+		want int64
+	}{
+		{"small heap: the floor", memory{live: 50 * mb, total: 120 * mb, objects: 60 * mb}, floor},
+		{"by the live heap", memory{live: 800 * mb, total: 1000 * mb, released: 50 * mb, free: 60 * mb, objects: 820 * mb},
+			int64(float64(live)*factor) + extra},
+		// 800 MB live, 180 MB of it in half-empty spans and metadata:
+		// 980 MB stay whatever the collector does.
+		{"fragmented: above what stays", memory{live: 800 * mb, total: 1100 * mb, released: 20 * mb, free: 80 * mb, objects: 820 * mb},
+			980*mb + extra},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := limitFor(tc.m, extra); got != tc.want {
+				t.Errorf("limit %d MB, want %d MB", got/mb, tc.want/mb)
+			}
+		})
+	}
+}
+
+// Right after a collection, what the runtime holds is within the limit
+// Tune sets, even with many half-empty spans.
+func TestTuneIsAboveWhatARuntimeKeeps(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	defer debug.SetMemoryLimit(-1 >> 1)
+	// 600 MB of 64-byte objects of which one in eight is kept: spans stay
+	// in use, mostly empty.
+	all := make([][]byte, 0, 600<<20/64)
+	for range cap(all) {
+		all = append(all, make([]byte, 64))
+	}
+	var kept [][]byte
+	for i := 0; i < len(all); i += 8 {
+		kept = append(kept, all[i])
+	}
+	all = nil
+	runtime.GC()
+	limit := Tune()
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}, {Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(s)
+	held := int64(s[0].Value.Uint64() - s[1].Value.Uint64() - s[2].Value.Uint64())
+	runtime.KeepAlive(kept)
+	if held > limit {
+		t.Fatalf("the runtime holds %d MB after a collection, above the limit %d MB", held>>20, limit>>20)
+	}
 }
 
 func TestTuneLeavesAnOperatorsLimit(t *testing.T) {
