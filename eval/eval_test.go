@@ -79,6 +79,7 @@ func TestQueriesFile(t *testing.T) {
 		{"rome/queries-heldout.tsv", romeFamilies, romeKinds, true},
 		{"rome/queries-heldout2.tsv", romeFamilies, romeKinds, true},
 		{"rome/queries-heldout3.tsv", romeFamilies, romeKinds, true},
+		{"rome/queries-heldout4.tsv", romeFamilies, romeKinds, true},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			qs, err := LoadQueries(tc.file, tc.families)
