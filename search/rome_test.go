@@ -159,6 +159,9 @@ func TestQueryReadAsAWhole(t *testing.T) {
 		{"préparer des colis", "N1103", true},                      // its intent line weighs 0.7
 		{"verifier la qualite des pieces en metal", "H1506", true}, // an intent of common.tsv; the classifier agrees
 		{"colis", "N1103", false},
+		{"banque alimentaire", "K1201", true}, // a charity (issue 11's own example), not a bank
+		{"banque alimentaire", "C1201", false},
+		{"banque", "C1201", true},
 	} {
 		if w := weight(tc.q, tc.code); (w >= strongWeight) != tc.strong {
 			t.Errorf("%q names %s at %.2f, want strong=%v", tc.q, tc.code, w, tc.strong)
