@@ -102,31 +102,17 @@ func (ix *Index) textMatches(ctx context.Context, f *filters, q *textQuery) ([][
 		if len(all) > 0 {
 			seen = slotsOf(all)
 		}
-		for _, s := range shards {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			ms, err := ix.shardMatches(ctx, s, q, spec.phase, &gate)
-			if err != nil {
-				return nil, err
-			}
-			if seen != nil {
-				// An offer already matched keeps its earlier, better tier.
-				ms = slices.DeleteFunc(slices.Clone(ms), func(m match) bool { return seen[m.slot] })
-			}
-			if len(ms) > 0 {
-				all = append(all, ms)
-			}
+		var err error
+		if all, err = ix.appendMatches(ctx, all, shards, q, spec.phase, &gate, seen); err != nil {
+			return nil, err
 		}
 		if ix.anyInArea(all, f, spec.enough) {
 			if spec.phase == phaseClose && !q.tried && ix.hasUnknownWord(q.q) && !ix.anyInArea(all, f, literalOrBetter) {
-				var err error
 				if all, err = ix.correctedBeside(ctx, q, shards, all, &gate); err != nil {
 					return nil, err
 				}
 			}
 			if spec.phase == phaseClose && ix.countInArea(all, f, pageFill) >= pageFill {
-				var err error
 				if all, err = ix.fill(ctx, q, shards, all); err != nil {
 					return nil, err
 				}
@@ -262,11 +248,18 @@ func (ix *Index) fill(ctx context.Context, q *textQuery, shards []*shard, all []
 	if q.corrected != nil {
 		seen = slotsOf(all)
 	}
+	return ix.appendMatches(ctx, all, shards, q, phaseFill, nil, seen)
+}
+
+// appendMatches appends to all the matches of q's phase ph in each of
+// shards (lists cached and shared: copied, never edited), less the slots
+// of seen (nil: none), which an earlier phase matched at a better tier.
+func (ix *Index) appendMatches(ctx context.Context, all [][]match, shards []*shard, q *textQuery, ph phase, gate *slowGate, seen map[int32]bool) ([][]match, error) {
 	for _, s := range shards {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ms, err := ix.shardMatches(ctx, s, q, phaseFill, nil)
+		ms, err := ix.shardMatches(ctx, s, q, ph, gate)
 		if err != nil {
 			return nil, err
 		}
