@@ -58,7 +58,7 @@ type diskCache = lru.Cache[diskVersionKey, disk]
 // which can be within the radius.
 type disk struct {
 	lists   [][]int32
-	centres [][3]float64
+	centres [][3]float64 // unit vectors (UnitVector)
 }
 
 // circumFactor bounds a cell's circumradius (centre to farthest vertex)
@@ -164,12 +164,6 @@ func removeID(ids []int32, id int32) []int32 {
 	return ids
 }
 
-// unitVector is the point of the unit sphere at lat, lng (degrees).
-func unitVector(lat, lng float64) [3]float64 {
-	φ, λ := lat*math.Pi/180, lng*math.Pi/180
-	return [3]float64{math.Cos(φ) * math.Cos(λ), math.Cos(φ) * math.Sin(λ), math.Sin(φ)}
-}
-
 // Near calls fn with every id whose cell may hold points within radiusKm of
 // (lat, lng). Each id is given once.
 func (x *CellIndex) Near(lat, lng, radiusKm float64, fn func(id int32)) error {
@@ -198,20 +192,18 @@ func (x *CellIndex) Near(lat, lng, radiusKm float64, fn func(id int32)) error {
 					return fmt.Errorf("geo: centre of %v: %w", c, err)
 				}
 				d.lists = append(d.lists, ids)
-				d.centres = append(d.centres, unitVector(ll.Lat, ll.Lng))
+				x, y, z := UnitVector(ll.Lat, ll.Lng)
+				d.centres = append(d.centres, [3]float64{x, y, z})
 			}
 		}
 		x.disks.Put(diskVersionKey{key, x.version}, d)
 	}
 	// The squared chord of the radius plus a cell's circumradius: a cell
 	// whose centre is farther holds no point within the radius.
-	p := unitVector(lat, lng)
-	reach := 2 * math.Sin(math.Min(math.Pi/2, (radiusKm+circumFactor*edge)/(2*EarthRadiusKm)))
-	reach2 := reach * reach
+	px, py, pz := UnitVector(lat, lng)
+	reach2 := Chord2ForKm(radiusKm + circumFactor*edge)
 	for i, ids := range d.lists {
-		c := &d.centres[i]
-		dx, dy, dz := p[0]-c[0], p[1]-c[1], p[2]-c[2]
-		if dx*dx+dy*dy+dz*dz > reach2 {
+		if c := &d.centres[i]; Chord2(px, py, pz, c[0], c[1], c[2]) > reach2 {
 			continue
 		}
 		for _, id := range ids {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/geo"
 )
 
 // collect finds every offer matching req, counts the facets and returns the
@@ -34,7 +35,7 @@ func (ix *Index) collect(ctx context.Context, req stageindex.SearchRequest, p *t
 		}
 		fc.add(h, fails)
 		if fails == 0 && tier != tierNone && dist >= 0 {
-			score = damp(score, kmForChord2(dist))
+			score = damp(score, geo.KmForChord2(dist))
 		}
 		if fails == 0 {
 			keys = append(keys, hitKey{slot: slot, tier: tier, score: score, dist: dist, published: h.published})

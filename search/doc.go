@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/geo"
 )
 
 // doc is an offer as the search core keeps it: where its encoded form is
@@ -131,7 +132,7 @@ func baseDoc(o *stageindex.Offer, dept string) *doc {
 	d.romes = [3]ficheScore{{-1, 0}, {-1, 0}, {-1, 0}}
 	if o.HasLocation() {
 		d.lat, d.lng = *o.Latitude, *o.Longitude
-		h.x, h.y, h.z = unitVector(d.lat, d.lng)
+		h.x, h.y, h.z = geo.UnitVector(d.lat, d.lng)
 		h.flags |= flagHasLoc
 	}
 	if o.Remote {

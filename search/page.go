@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/geo"
 )
 
 // pageKeys sorts keys and returns a copy of the requested page's keys,
@@ -103,7 +104,7 @@ func (ix *Index) hit(k hitKey, p *textQuery, ex *hitExtra, arena *[]stageindex.S
 		h.Location = &ex.location
 	}
 	if k.dist >= 0 {
-		ex.distance = math.Round(kmForChord2(k.dist)*100) / 100
+		ex.distance = math.Round(geo.KmForChord2(k.dist)*100) / 100
 		h.DistanceKm = &ex.distance
 	}
 	if p == nil {

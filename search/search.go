@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/geo"
 )
 
 // communeDiskKm bounds the disk searched for radius_km=0: hits are then
@@ -117,7 +118,7 @@ func compileFilters(req stageindex.SearchRequest, m *romeModel) *filters {
 		f.remote = stageindex.RemoteExclude
 	}
 	if req.Center != nil {
-		f.cx, f.cy, f.cz = unitVector(req.Center.Lat, req.Center.Lng)
+		f.cx, f.cy, f.cz = geo.UnitVector(req.Center.Lat, req.Center.Lng)
 	}
 	if req.Center != nil && req.RadiusKm == 0 && len(req.Communes) > 0 {
 		f.communes, f.radius = map[string]bool{}, communeDiskKm
@@ -133,7 +134,7 @@ func compileFilters(req stageindex.SearchRequest, m *romeModel) *filters {
 			f.scope[d] = true
 		}
 	}
-	f.maxChord2 = chord2ForKm(f.radius) * (1 + 1e-12)
+	f.maxChord2 = geo.Chord2ForKm(f.radius) * (1 + 1e-12)
 	for i, t := range stageindex.Tracks {
 		for _, u := range req.Tracks {
 			if t == u {
@@ -187,7 +188,7 @@ func (f *filters) place(h *hot, doc *doc) (float64, bool) {
 	}
 	hasLoc := h.has(flagHasLoc)
 	if f.center != nil && hasLoc {
-		dist = chord2(f.cx, f.cy, f.cz, h.x, h.y, h.z)
+		dist = geo.Chord2(f.cx, f.cy, f.cz, h.x, h.y, h.z)
 	}
 	remote := h.has(flagRemote)
 	switch f.remote {
