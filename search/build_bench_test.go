@@ -1,7 +1,13 @@
 package search
 
 import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"os"
 	"testing"
+
+	"github.com/stageindex/stageindex"
 )
 
 // BenchmarkNewDoc prepares an offer for the index — its hot fields and
@@ -18,4 +24,52 @@ func BenchmarkNewDoc(b *testing.B) {
 		newDoc(&offers[i%len(offers)], nil, thes)
 		i++
 	}
+}
+
+// benchCorpus loads up to n offers of the shared bench corpus, or skips
+// when it is absent.
+func benchCorpus(b *testing.B, n int) []stageindex.Offer {
+	f, err := os.Open("../../shared/bench/offers-100k.jsonl.gz")
+	if err != nil {
+		b.Skipf("bench corpus: %v", err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var offers []stageindex.Offer
+	sc := bufio.NewScanner(gz)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for len(offers) < n && sc.Scan() {
+		o, err := stageindex.ParseOffer(sc.Bytes())
+		if err != nil {
+			continue
+		}
+		offers = append(offers, o)
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return offers
+}
+
+// BenchmarkBuildCorpus builds an in-memory index of 20,000 offers of the
+// bench corpus in one Apply, as indexer.Build does a chunk: classification,
+// encoding, the Bleve shards, the H3 cells and the store. Profile it with
+// -cpuprofile to see where a build's CPU goes (docs/performance.md).
+func BenchmarkBuildCorpus(b *testing.B) {
+	offers := benchCorpus(b, 20000)
+	b.ResetTimer()
+	for b.Loop() {
+		ix, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := ix.Apply(context.Background(), offers, nil); err != nil {
+			b.Fatal(err)
+		}
+		ix.Close()
+	}
+	b.ReportMetric(float64(len(offers)*b.N)/b.Elapsed().Seconds(), "offers/s")
 }
