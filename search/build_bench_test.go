@@ -1,8 +1,6 @@
 package search
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"os"
 	"testing"
@@ -29,29 +27,11 @@ func BenchmarkNewDoc(b *testing.B) {
 // benchCorpus loads up to n offers of the shared bench corpus, or skips
 // when it is absent.
 func benchCorpus(b *testing.B, n int) []stageindex.Offer {
-	f, err := os.Open("../../shared/bench/offers-100k.jsonl.gz")
-	if err != nil {
+	const name = "../../shared/bench/offers-100k.jsonl.gz"
+	if _, err := os.Stat(name); err != nil {
 		b.Skipf("bench corpus: %v", err)
 	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var offers []stageindex.Offer
-	sc := bufio.NewScanner(gz)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for len(offers) < n && sc.Scan() {
-		o, err := stageindex.ParseOffer(sc.Bytes())
-		if err != nil {
-			continue
-		}
-		offers = append(offers, o)
-	}
-	if err := sc.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return offers
+	return readOffers(b, name, n)
 }
 
 // BenchmarkBuildCorpus builds an in-memory index of 20,000 offers of the

@@ -19,6 +19,12 @@ func benchOffers(b *testing.B) []stageindex.Offer {
 		offers := demoOffers(b)
 		return offers
 	}
+	return readOffers(b, name, 0)
+}
+
+// readOffers reads up to n offers (n ≤ 0: all) of a gzipped JSON-lines
+// corpus; a line that does not parse fails the benchmark.
+func readOffers(b *testing.B, name string, n int) []stageindex.Offer {
 	f, err := os.Open(name)
 	if err != nil {
 		b.Fatal(err)
@@ -31,7 +37,7 @@ func benchOffers(b *testing.B) []stageindex.Offer {
 	var out []stageindex.Offer
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
+	for (n <= 0 || len(out) < n) && sc.Scan() {
 		o, err := stageindex.ParseOffer(sc.Bytes())
 		if err != nil {
 			b.Fatal(err)
