@@ -85,7 +85,7 @@ func workError(ctx context.Context, err error) error {
 	case errors.Is(cause, errClientGone):
 		return errClientGone
 	case errors.Is(cause, context.DeadlineExceeded):
-		return stageindex.Errorf(stageindex.EUNAVAILABLE, "the search took too long: try fewer words")
+		return stageindex.Errorf(stageindex.EUNAVAILABLE, msgTooLong)
 	}
 	return err
 }

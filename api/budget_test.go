@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"testing"
@@ -77,13 +79,22 @@ func TestSearchStopsWhenTheClientLeaves(t *testing.T) {
 // retry, never a hang.
 func TestSearchBudget(t *testing.T) {
 	addr, ended := serveSlow(t, 50*time.Millisecond)
-	resp, err := http.Get("http://" + addr + "/api/v1/offers?q=boulanger")
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/offers?q=boulanger", nil)
+	req.Header.Set("Accept-Language", "fr")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("status %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// Not "the service is starting": the pupil is told what to do.
+	var p map[string]any
+	json.Unmarshal(body, &p)
+	if p["title"] != "Recherche trop longue" || p["detail"] != "La recherche a pris trop de temps : essayez avec moins de mots." {
+		t.Errorf("problem %s; want the too-long title and detail in French", body)
 	}
 	if cause := <-ended; cause != context.DeadlineExceeded {
 		t.Errorf("ended with %v, want the deadline", cause)

@@ -251,7 +251,18 @@ var problemDetails = map[string][2]string{
 	"too many exports are running, retry in a few seconds": {"Trop d'exports sont en cours : réessayez dans quelques secondes.", "Too many exports are running: retry in a few seconds."},
 	"partner keys are not loaded yet":                      {"Les clés partenaires ne sont pas encore chargées : réessayez dans quelques secondes.", "Partner keys are not loaded yet: retry in a few seconds."},
 	"no offer has this id":                                 {"Aucune offre ne porte cet identifiant.", "No offer has this id."},
+	msgTooLong:                                             {"La recherche a pris trop de temps : essayez avec moins de mots.", "The search took too long: try fewer words."},
 	"nothing at this address":                              {"Rien à cette adresse.", "Nothing at this address."},
+}
+
+// msgTooLong is the detail of a search over its time budget (workError).
+const msgTooLong = "the search took too long: try fewer words"
+
+// problemTitles override a code's title for one detail: a search over its
+// budget is EUNAVAILABLE like a starting service, but telling the pupil
+// "the service is starting" would be wrong.
+var problemTitles = map[string][2]string{
+	msgTooLong: {"Recherche trop longue", "Search took too long"},
 }
 
 // problemText returns the title and detail of e in l.
@@ -261,8 +272,12 @@ func problemText(e *stageindex.Error, l lang) (title, detail string) {
 		t = problemTexts[stageindex.EINTERNAL]
 	}
 	title, detail = t[l][0], t[l][1]
-	if d, ok := problemDetails[strings.TrimSpace(e.Message)]; ok {
+	msg := strings.TrimSpace(e.Message)
+	if d, ok := problemDetails[msg]; ok {
 		detail = d[l]
+	}
+	if t, ok := problemTitles[msg]; ok {
+		title = t[l]
 	}
 	return title, detail
 }
