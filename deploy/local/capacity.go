@@ -92,8 +92,8 @@ func runCapacity(ctx context.Context, s *stack, qs []query, conns []int, dur tim
 		}
 		rep.Runs = append(rep.Runs, capacityRun{Conns: c, Load: res, AfterMB: [2]float64{cur, peak}})
 		anon, file := rssParts(r.pid())
-		s.log("%d connections: %.0f q/s, p50 %.2f ms, p99 %.2f ms, %d failed; RSS %.0f MB (peak %.0f MB; %.0f MB anonymous, %.0f MB mapped files)",
-			c, res.QPS, res.P50ms, res.P99ms, res.Failed, cur, peak, anon, file)
+		s.log("%d connections: %.0f q/s, p50 %.2f ms, p99 %.2f ms (first pass %.2f, repeats %.2f), %d failed; RSS %.0f MB (peak %.0f MB; %.0f MB anonymous, %.0f MB mapped files)",
+			c, res.QPS, res.P50ms, res.P99ms, res.FirstPassP99ms, res.RepeatP99ms, res.Failed, cur, peak, anon, file)
 	}
 	// A rebuild (SIGHUP, or --rebuild-schedule) holds the old index and
 	// the new one at once: its peak sizes the memory limit.

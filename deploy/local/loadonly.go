@@ -88,7 +88,7 @@ func printLoadOnly(rep loadOnlyReport) {
 	fmt.Printf("load of %s, %d queries, gzip %v, load average %s → %s\n", rep.URL, rep.Queries, rep.Gzip, rep.LoadAvg[0], rep.LoadAvg[1])
 	for _, r := range rep.Runs {
 		l := r.Load
-		fmt.Printf("  %2d conns: %d requests, %d failed, %.0f q/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms", r.Conns, l.Requests, l.Failed, l.QPS, l.P50ms, l.P95ms, l.P99ms, l.MaxMs)
+		fmt.Printf("  %2d conns: %d requests, %d failed, %.0f q/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (first pass %.2f, repeats %.2f), max %.2f ms", r.Conns, l.Requests, l.Failed, l.QPS, l.P50ms, l.P95ms, l.P99ms, l.FirstPassP99ms, l.RepeatP99ms, l.MaxMs)
 		if r.AfterMB[0] > 0 {
 			fmt.Printf(", RSS %.0f MB (peak %.0f)", r.AfterMB[0], r.AfterMB[1])
 		}
