@@ -72,7 +72,7 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		if tried++; tried > maxCorrected {
 			break // the rest of a string of unknown words stays as typed
 		}
-		if s := ix.inPhrase(words, i); s != "" {
+		if s := ix.inPhrase(words, i); s != "" && !ix.soundsBetter(w, s) {
 			// The word beside it says which correction was meant:
 			// "magazin de sport" is a magasin, not a magazine.
 			words[i], changed = s, true
@@ -276,6 +276,16 @@ func (ix *Index) inPhrase(words []string, i int) string {
 		cw.eachOfLen(n, consider)
 	}
 	return best
+}
+
+// soundsBetter reports whether a word sounding like w beats s, a phrase's
+// correction of w that does not sound like it two edits away: "moket" of
+// "pose de moket" is moquette, not the volets of "pose de volets".
+func (ix *Index) soundsBetter(w, s string) bool {
+	if phoneticKey(s) == phoneticKey(w) || stageindex.EditDistance(w, s, phraseEdits) < phraseEdits {
+		return false
+	}
+	return ix.soundsLike(w) != ""
 }
 
 // hasUnknownWord reports whether q has a word correct would try to

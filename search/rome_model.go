@@ -412,13 +412,23 @@ func (t *Thesaurus) queryFiches(q string) []ficheScore {
 		byFiche[i] = max(byFiche[i], w)
 	}
 	terms := t.rome.words.terms(q, nil)
-	if len(byFiche) == 0 {
+	var strongest float32
+	for _, w := range byFiche {
+		strongest = max(strongest, w)
+	}
+	// Entries that name no fiche strongly ("hermès maroquinerie", a brand
+	// at 0.5 of a fiche next to the one meant) leave room for what the
+	// words read together say: the classifier's reading joins them.
+	// Measured (ROME dev sets, 2,003 queries): recall 0.809 → 0.812,
+	// precision unchanged; benchmark corpus unchanged.
+	if strongest < strongWeight {
 		for _, fs := range t.rome.classify(terms, nil, nil) {
 			if fs.fiche >= 0 && fs.w >= classifyRatio {
-				byFiche[fs.fiche] = fs.w * queryClassWeight
+				byFiche[fs.fiche] = max(byFiche[fs.fiche], fs.w*queryClassWeight)
 			}
 		}
-	} else if len(terms) >= 2 {
+	}
+	if len(byFiche) > 0 && len(terms) >= 2 {
 		// A query of several words read as a whole: the fiche its words
 		// together name best, when one of its entries names it too, is
 		// the trade meant ("préparer des colis": an intent of N1103 at

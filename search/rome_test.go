@@ -192,7 +192,7 @@ func TestNearFiches(t *testing.T) {
 		{"K1706", []string{"K1704"}},          // Sécurité publique → its management
 		{"C1102", []string{"C1104", "C1101"}}, // insurance advice → relation clients, management
 		{"N1202", []string{"N1201"}},          // international freight → affrètement
-		{"D1103", []string{"D1104"}},          // charcuterie → pâtisserie
+		{"D1103", []string{"D1104", "D1101"}}, // charcuterie → pâtisserie, boucherie
 	} {
 		if got := codes(m.near[m.byCode[tc.code]]); !slices.Equal(got, tc.want) {
 			t.Errorf("near %s = %v, want %v", tc.code, got, tc.want)
@@ -226,8 +226,10 @@ func TestQueryNamesNearFiches(t *testing.T) {
 		{"motard de la police nationale", []string{"K1706:1.00", "K1704:0.80"}},
 		// N1201 named by "forwarder" at 0.8 and near N1202: agreed.
 		{"freight forwarder", []string{"N1202:1.00", "N1201:0.95"}},
-		// No strong fiche: nothing near is added.
-		{"colis", []string{"N4105:0.80", "N1105:0.60"}},
+		// No strong fiche: nothing near is added, and the classifier's
+		// reading of the words joins the entries' (N1103, parcels'
+		// preparation, at queryClassWeight times its score).
+		{"colis", []string{"N4105:0.80", "N1105:0.60", "N1103:0.50"}},
 	} {
 		var got []string
 		for _, f := range thes.queryFiches(tc.q) {

@@ -301,6 +301,10 @@ func (t *Thesaurus) Terms() []Term {
 	return slices.Clone(t.terms)
 }
 
+// subSpanWeight is what a word read inside a weakly named phrase weighs
+// (match): below strongWeight, a loose association.
+const subSpanWeight = 0.8
+
 // match finds the entries q designates, longest key first, and returns them
 // with the set of q's analyzed words and matched keys.
 func (t *Thesaurus) match(q string) ([]entry, map[string]bool) {
@@ -310,24 +314,56 @@ func (t *Thesaurus) match(q string) ([]entry, map[string]bool) {
 		qwords[w] = true
 	}
 	var out []entry
+	// An ignore entry only keeps its own field away, from the phrase and
+	// the words inside it: the phrase may still be another field's job or
+	// offer word, and so may its words ("carrière militaire" is no
+	// quarry, and still a soldier's career).
+	var blocked map[int]int // field → end of the span its ignore entry covers
+	// A phrase that names its fields only weakly (an intent or everyday
+	// phrase of the vocabulary below strongWeight: "travailler en crèche"
+	// at 0.6) does not hide its words: they are read too, as loose
+	// associations (subSpanWeight), so that "crèche" still reaches the
+	// nurseries of the hand-written thesaurus. Consumed whole, the phrase
+	// left the benchmark corpus' nursery queries with no offer at all.
+	weakEnd := 0 // end of the last weak phrase: words before it are inside
 	for i := 0; i < len(words); {
 		n := min(t.maxWords, len(words)-i)
 		for ; n > 0; n-- {
 			k := strings.Join(words[i:i+n], " ")
-			// An ignore entry only keeps its own field away: the phrase may
-			// still be another field's job or offer word.
 			es, ok := t.keys[k]
 			if os, ook := t.offers[k]; ook {
 				es, ok = append(slices.Clip(es), os...), true
 			}
-			if ok {
-				qwords[k] = true
-				for _, e := range es {
-					if e.kind != entryIgnore {
-						out = append(out, e)
+			if !ok {
+				continue
+			}
+			qwords[k] = true
+			added, strong := false, false
+			for _, e := range es {
+				switch {
+				case e.kind == entryIgnore:
+					if blocked == nil {
+						blocked = map[int]int{}
 					}
+					blocked[e.field] = max(blocked[e.field], i+n)
+				case blocked[e.field] <= i:
+					if i+n <= weakEnd {
+						w := 1.0
+						if e.kind == entryWord {
+							w = e.weight
+						}
+						e = entry{kind: entryWord, field: e.field, weight: min(w, subSpanWeight)}
+					}
+					out = append(out, e)
+					added = true
+					strong = strong || n == 1 || e.kind != entryWord || e.weight >= strongWeight
 				}
+			}
+			if strong {
 				break
+			}
+			if added {
+				weakEnd = max(weakEnd, i+n)
 			}
 		}
 		i += max(n, 1)
