@@ -12,25 +12,33 @@ import (
 // MappingVersion changes whenever newMapping or the analysis changes, so that
 // an index built by an older binary is rebuilt rather than searched with
 // mismatched analysis.
-const MappingVersion = 7
+const MappingVersion = 8
 
 // Field names of the Bleve documents.
 const (
 	fieldTitle         = "title"
-	fieldDescription   = "description"
 	fieldEmployer      = "employer"
 	fieldEmployerExact = "employer_exact"
-	fieldEmployerDesc  = "employer_description"
 	fieldSector        = "sector"
-	fieldAll           = "_all"
+	fieldAll           = "all"
 	fieldSource        = "src"
 )
 
 // newMapping builds the Bleve mapping: every text field goes through the
-// French analyzer and into _all, which carries the main keyword match; the
-// title keeps term vectors for phrase matches; the employer name is also kept
-// unstemmed so that "Le Gall" matches as typed. Nothing is stored: the search
-// core keeps offers in memory and computes highlights itself.
+// French analyzer; fieldAll, the title, description, employer and
+// employer description in one text (bleveFields), carries the main keyword
+// match; the title keeps term vectors for phrase matches; the employer
+// name is also kept unstemmed so that "Le Gall" matches as typed. Nothing
+// is stored: the search core keeps offers in memory and computes
+// highlights itself.
+//
+// fieldAll replaces Bleve's composite _all field, which held the same
+// terms with the same frequencies and length: _all was built by merging
+// the token frequencies of its source fields, each also indexed on its
+// own, so that the description, by far the longest text, was inverted
+// twice (once for a field no search reads), and _all kept every term's
+// positions, which no search reads either (~11 % of a build's CPU,
+// docs/performance.md point 39).
 //
 // An index on disk also stores each offer, in the binary form of
 // encodeDoc in fieldSource, so that reopening it restores the in-memory
@@ -50,12 +58,12 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 		return f
 	}
 	dm := mapping.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt(fieldTitle, text(AnalyzerText, true, true))
-	dm.AddFieldMappingsAt(fieldDescription, text(AnalyzerText, true, false))
-	dm.AddFieldMappingsAt(fieldEmployer, text(AnalyzerText, true, false))
+	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
+	dm.AddFieldMappingsAt(fieldAll, text(AnalyzerText, false, false))
+	dm.AddFieldMappingsAt(fieldTitle, text(AnalyzerText, false, true))
+	dm.AddFieldMappingsAt(fieldEmployer, text(AnalyzerText, false, false))
 	dm.AddFieldMappingsAt(fieldEmployerExact, text(AnalyzerExact, false, true))
-	dm.AddFieldMappingsAt(fieldEmployerDesc, text(AnalyzerText, true, false))
-	// The sector stays out of _all: it spans several jobs ("Banque et
+	// The sector stays out of fieldAll: it spans several jobs ("Banque et
 	// assurance"), so matching it is a loose association, never a literal
 	// match of the pupil's words.
 	dm.AddFieldMappingsAt(fieldSector, text(AnalyzerText, false, false))
@@ -85,18 +93,39 @@ func bleveDoc(d *doc, stored bool) map[string]any {
 // bleveFields is what Bleve indexes for offer o, whose encoded form
 // (encodeDoc) is enc when stored.
 func bleveFields(o *stageindex.Offer, enc []byte, stored bool) map[string]any {
+	title := titleForIndex(o.Title, o.Sector, o.EmployerName)
 	m := map[string]any{
-		fieldTitle:         titleForIndex(o.Title, o.Sector, o.EmployerName),
-		fieldDescription:   o.Description,
+		fieldAll:           allText(title, o.Description, o.EmployerName, o.EmployerDescription),
+		fieldTitle:         title,
 		fieldEmployer:      o.EmployerName,
 		fieldEmployerExact: o.EmployerName,
-		fieldEmployerDesc:  o.EmployerDescription,
 		fieldSector:        o.Sector,
 	}
 	if stored {
 		m[fieldSource] = aliasString(enc) // enc is never written again
 	}
 	return m
+}
+
+// allText joins the texts of fieldAll. A line break between them is a
+// word boundary in every case (UAX #29, WB3a and WB3b), and the analyzer's
+// filters see one token at a time: the terms, their frequencies and their
+// count are those of the texts analysed one by one, as Bleve's _all
+// composed them.
+func allText(texts ...string) string {
+	n := 0
+	for _, t := range texts {
+		n += len(t) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, t := range texts {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(t)
+	}
+	return b.String()
 }
 
 // titleForIndex drops from a title the " - "-separated segments that repeat
