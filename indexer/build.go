@@ -23,23 +23,60 @@ func build(ctx context.Context, st *Store, cfg search.Config, now time.Time, chu
 	if err != nil {
 		return nil, Watermark{}, fmt.Errorf("indexer: build: %w", err)
 	}
-	var offers []stageindex.Offer
-	applies := 0
-	wm, err := st.LoadOffers(ctx, func(o stageindex.Offer) error {
-		if !o.Indexable(now) {
-			return nil
+	// Three stages side by side: the read, the search core's preparation
+	// of the offers read (search.Index.Prepare: their ROME fiches,
+	// communes and records), and the Apply of each chunk once prepared.
+	// Read, then prepared, then applied one after the other, a 100k build
+	// left PostgreSQL's read and the preparation's cores idle in turn. A
+	// chunk is applied whole, as before: one Bleve batch, hence one
+	// segment, a shard.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	read := make(chan []stageindex.Offer, readAhead)
+	prepared := make(chan *search.Prepared, prepareAhead)
+	var wm Watermark
+	var readErr error
+	go func() {
+		defer close(read)
+		wm, readErr = readBatches(ctx, st, now, chunk, read)
+	}()
+	// ix is given, not captured: a captured ix lives on the heap, and
+	// held the first index of a 1M build while the reopen below built the
+	// second (0.4 GB more peak).
+	go func(ix *search.Index) {
+		defer close(prepared)
+		for batch := range read {
+			if ctx.Err() != nil {
+				continue
+			}
+			select {
+			case prepared <- ix.Prepare(batch):
+			case <-ctx.Done():
+			}
 		}
-		offers = append(offers, o)
-		if len(offers) < chunk {
-			return nil
+	}(ix)
+	var ps []*search.Prepared
+	n, applies := 0, 0
+	for p := range prepared {
+		if err != nil {
+			continue // cancelled: the stages above drain and end
 		}
-		err := ix.Apply(ctx, offers, nil)
-		offers = offers[:0]
+		ps = append(ps, p)
+		if n += p.Len(); n < chunk {
+			continue
+		}
+		err = ix.ApplyPrepared(ctx, ps, nil)
+		ps, n = nil, 0
 		applies++
-		return err
-	})
-	if err == nil && len(offers) > 0 {
-		err = ix.Apply(ctx, offers, nil)
+		if err != nil {
+			cancel()
+		}
+	}
+	if err == nil {
+		err = readErr
+	}
+	if err == nil && n > 0 {
+		err = ix.ApplyPrepared(ctx, ps, nil)
 		applies++
 	}
 	if err == nil && applies > 1 {
@@ -78,3 +115,53 @@ func build(ctx context.Context, st *Store, cfg search.Config, now time.Time, chu
 // 1.6 GB once built). A larger base is built as a few segments per shard,
 // which Bleve's merges then join.
 const buildChunk = 100_000
+
+// readBatches reads the indexable offers of st into batches of at most
+// prepareBatch offers, sent on out, cut at every chunk offers so that
+// each chunk is whole batches.
+func readBatches(ctx context.Context, st *Store, now time.Time, chunk int, out chan<- []stageindex.Offer) (Watermark, error) {
+	var batch []stageindex.Offer
+	inChunk := 0
+	send := func() error {
+		select {
+		case out <- batch:
+			batch = nil
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	wm, err := st.LoadOffers(ctx, func(o stageindex.Offer) error {
+		if !o.Indexable(now) {
+			return nil
+		}
+		if batch == nil {
+			batch = make([]stageindex.Offer, 0, min(prepareBatch, chunk))
+		}
+		batch = append(batch, o)
+		if inChunk++; inChunk == chunk {
+			inChunk = 0
+		} else if len(batch) < prepareBatch {
+			return nil
+		}
+		return send()
+	})
+	if err == nil && len(batch) > 0 {
+		err = send()
+	}
+	return wm, err
+}
+
+// prepareBatch is how many offers Build prepares at a time: enough for
+// Prepare to use every core (from 1,000), few enough that the first are
+// prepared while PostgreSQL still sends the rest.
+const prepareBatch = 2048
+
+// readAhead and prepareAhead are how many batches the read and the
+// preparation may run ahead of the stage after them: while a chunk is
+// applied, 12 batches (about 25,000 offers at 1M) are read and prepared
+// for the next, beside it, and no more.
+const (
+	readAhead    = 4
+	prepareAhead = 8
+)

@@ -5,7 +5,9 @@
 package search
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -13,7 +15,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -293,12 +294,67 @@ func (ix *Index) newShard(key string) (*shard, error) {
 // deletes. Offers are kept whatever their publication state: searches filter
 // unpublished and past ones, since time moves on between writes.
 func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes []string) error {
+	return ix.apply(ctx, ix.newDocs(upserts), deletes)
+}
+
+// Prepared holds offers made ready for an Apply by Index.Prepare.
+type Prepared struct {
+	ix   *Index
+	docs []*doc
+	used atomic.Bool
+}
+
+// Len returns the number of offers p holds, 0 once applied.
+func (p *Prepared) Len() int { return len(p.docs) }
+
+// Prepare does the part of an Apply of upserts that needs neither the
+// index's state nor its locks: each offer's ROME classification, its
+// commune and its encoded record, on every core for 1,000 offers or more.
+// It may run alongside searches, Applies and other Prepares, so that a
+// build prepares the offers it has read while it reads more
+// (indexer.Build). upserts must not change until ApplyPrepared returns.
+func (ix *Index) Prepare(upserts []stageindex.Offer) *Prepared {
+	return &Prepared{ix: ix, docs: ix.newDocs(upserts)}
+}
+
+// ApplyPrepared is Apply of the offers of ps, in their order, as if they
+// were one slice of upserts: the same index as Apply of them all at once
+// (one Bleve batch per shard). Each Prepared must come from ix's Prepare
+// and is applied at most once.
+func (ix *Index) ApplyPrepared(ctx context.Context, ps []*Prepared, deletes []string) error {
+	n := 0
+	for _, p := range ps {
+		if p.used.Load() {
+			return fmt.Errorf("search: apply prepared: offers applied twice")
+		}
+		if p.ix != ix {
+			return fmt.Errorf("search: apply prepared: offers prepared by another index")
+		}
+		n += len(p.docs)
+	}
+	docs := make([]*doc, 0, n)
+	for _, p := range ps {
+		// Its docs are consumed by the first Apply (insert moves them
+		// into the store).
+		if p.used.Swap(true) {
+			return fmt.Errorf("search: apply prepared: offers applied twice")
+		}
+		docs = append(docs, p.docs...)
+		// A Prepared its caller still holds must not keep the index
+		// (and its docs) alive once the caller has let the index go.
+		p.ix, p.docs = nil, nil
+	}
+	return ix.apply(ctx, docs, deletes)
+}
+
+// apply writes newDocs (newDocs' docs of upserts, in their order) and
+// deletes, as Apply documents.
+func (ix *Index) apply(ctx context.Context, newDocs []*doc, deletes []string) error {
 	ix.applyMu.Lock()
 	defer ix.applyMu.Unlock()
 	ix.applying.Add(1)
 	defer ix.applying.Add(-1)
 
-	newDocs := ix.newDocs(upserts)
 	// Text first, outside the read lock: a search racing with this write sees
 	// Bleve ids it cannot resolve yet, and skips them.
 	work := map[string]*shardWork{}
@@ -336,7 +392,7 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	}
 	ix.mu.RUnlock()
 	if ix.cfg.Dir != "" {
-		if err := ix.journal(upserts, deletes, newKeys); err != nil {
+		if err := ix.journal(newDocs, deletes, newKeys); err != nil {
 			return err
 		}
 	}
@@ -365,9 +421,9 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 	// waited for both.
 	ix.mu.Unlock()
 	if ix.cfg.Dir != "" {
-		touched := make(map[string]bool, len(upserts)+len(deletes))
-		for i := range upserts {
-			touched[upserts[i].ID] = true
+		touched := make(map[string]bool, len(newDocs)+len(deletes))
+		for _, d := range newDocs {
+			touched[d.id] = true
 		}
 		for _, id := range deletes {
 			touched[id] = true
@@ -379,7 +435,7 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 			return err
 		}
 	}
-	if len(upserts) >= bulkUpserts {
+	if len(newDocs) >= bulkUpserts {
 		// A bulk load leaves hundreds of megabytes of analysis garbage; hand
 		// it back to the OS now rather than keep the peak as resident memory.
 		debug.FreeOSMemory()
@@ -391,10 +447,10 @@ func (ix *Index) Apply(ctx context.Context, upserts []stageindex.Offer, deletes 
 // changes (with those still pending), and creates the shards it needs,
 // recorded in the directory's meta so that Open knows every shard that
 // must exist. The caller holds applyMu.
-func (ix *Index) journal(upserts []stageindex.Offer, deletes []string, newKeys []string) error {
+func (ix *Index) journal(newDocs []*doc, deletes []string, newKeys []string) error {
 	ids := slices.Clone(ix.pending)
-	for i := range upserts {
-		ids = append(ids, upserts[i].ID)
+	for _, d := range newDocs {
+		ids = append(ids, d.id)
 	}
 	ids = append(ids, deletes...)
 	slices.Sort(ids)
@@ -404,17 +460,36 @@ func (ix *Index) journal(upserts []stageindex.Offer, deletes []string, newKeys [
 	if len(newKeys) == 0 {
 		return nil
 	}
+	// Side by side: creating a shard on disk is mostly waiting for its
+	// files to sync (a first build's hundred shards took 0.64–0.74 s one
+	// after the other, 0.1–0.3 s eight at a time).
+	created := make([]*shard, len(newKeys))
+	errs := make([]error, len(newKeys))
+	sem := make(chan struct{}, shardCreators)
+	var wg sync.WaitGroup
+	for i, key := range newKeys {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			created[i], errs[i] = ix.newShard(key)
+		})
+	}
+	wg.Wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	for _, key := range newKeys {
-		sh, err := ix.newShard(key)
-		if err != nil {
-			return err
+	for i, sh := range created {
+		if sh != nil {
+			ix.shards[newKeys[i]] = sh
 		}
-		ix.shards[key] = sh
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	return writeMeta(ix.cfg.Dir, slices.Collect(maps.Keys(ix.shards)), ix.romeModel())
 }
+
+// shardCreators is how many shards journal creates at a time.
+const shardCreators = 8
 
 // newDocs prepares the docs of upserts, on every core for a bulk load:
 // classifying an offer by ROME fiche reads and analyses its words.
@@ -715,12 +790,21 @@ func (ix *Index) shardsNear(lat, lng, radiusKm float64) []*shard {
 // one cell neighbouring slots and a radius search reads Index.hot in runs
 // rather than at random. Offers without a location go last.
 func sortByCell(docs []*doc) {
-	keys := make(map[*doc]uint64, len(docs))
-	for _, d := range docs {
-		keys[d] = math.MaxUint64
+	// Keys beside their docs, not in a map: a bulk load's 100,000 docs
+	// took 3.4 million map reads to sort.
+	type keyed struct {
+		key uint64
+		d   *doc
+	}
+	ks := make([]keyed, len(docs))
+	for i, d := range docs {
+		ks[i] = keyed{math.MaxUint64, d}
 		if c := d.pendingCells(); c.ok {
-			keys[d] = uint64(c.fine)
+			ks[i].key = uint64(c.fine)
 		}
 	}
-	sort.SliceStable(docs, func(i, j int) bool { return keys[docs[i]] < keys[docs[j]] })
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	for i := range ks {
+		docs[i] = ks[i].d
+	}
 }
