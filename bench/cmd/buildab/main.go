@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stageindex/stageindex"
+	"github.com/stageindex/stageindex/bench/internal/scaled"
 	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/internal/loopback"
 	"github.com/stageindex/stageindex/internal/pgtest"
@@ -67,7 +68,7 @@ func run(ctx context.Context) error {
 		t0 := time.Now()
 		cmd := exec.CommandContext(ctx, bins[0], args...)
 		if args[0] == "import" {
-			in := openCorpus(ctx, *corpus, *scale)
+			in := scaled.Open(ctx, *corpus, *scale)
 			defer in.Close()
 			cmd.Stdin = in
 		}

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stageindex/stageindex/bench/internal/scaled"
 	"github.com/stageindex/stageindex/geo"
 	"github.com/stageindex/stageindex/indexer/importer"
 	"github.com/stageindex/stageindex/internal/memlimit"
@@ -118,7 +119,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	step("importing %s (scale %d)", cfg.corpus, cfg.scale)
-	in := openCorpus(ctx, cfg.corpus, cfg.scale)
+	in := scaled.Open(ctx, cfg.corpus, cfg.scale)
 	rep, err := importer.New(pg.pool).Import(ctx, in, importer.Options{})
 	in.Close()
 	if err != nil {

@@ -1,4 +1,7 @@
-package main
+// Package scaled streams the benchmark corpus at any scale: the file as it
+// is, its first lines, or jittered copies of it up to a million offers and
+// more, generated while they are read. stagebench and buildab share it.
+package scaled
 
 import (
 	"bufio"
@@ -14,27 +17,26 @@ import (
 	"github.com/stageindex/stageindex/indexer/importer"
 )
 
-// The corpus at a scale, as stagebench makes it (bench/cmd/stagebench/corpus.go).
-
 // jitterKm bounds how far a generated copy of an offer moves, north-south
 // and east-west.
 const jitterKm = 2.0
 
-// openCorpus streams the corpus at path as interchange lines. scale 0 gives
+// Open streams the corpus at path as interchange lines. scale 0 gives
 // the file as it is; a smaller scale keeps its first lines; a larger one
 // appends copies of the whole file, copy c with ids suffixed -jc and
 // coordinates moved by up to ±2 km, until scale lines are written. The
 // copies are generated while the importer reads, so a million offers never
 // sit in this process's memory.
-func openCorpus(ctx context.Context, path string, scale int) io.ReadCloser {
+func Open(ctx context.Context, path string, scale int) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(writeCorpus(ctx, pw, path, scale))
+		pw.CloseWithError(Write(ctx, pw, path, scale))
 	}()
 	return pr
 }
 
-func writeCorpus(ctx context.Context, w io.Writer, path string, scale int) error {
+// Write writes the corpus at path at scale to w (see Open).
+func Write(ctx context.Context, w io.Writer, path string, scale int) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	written := 0
 	for c := 0; ; c++ {
@@ -75,7 +77,7 @@ func writeCopy(ctx context.Context, w *bufio.Writer, path string, c, scale int, 
 			continue
 		}
 		if c > 0 {
-			if line, err = jitter(line, c, rng); err != nil {
+			if line, err = Jitter(line, c, rng); err != nil {
 				continue // the original line is rejected by the importer too
 			}
 		}
@@ -92,9 +94,9 @@ func writeCopy(ctx context.Context, w *bufio.Writer, path string, c, scale int, 
 	return n, nil
 }
 
-// jitter returns copy c of an offer line: id suffixed -jc, coordinates
+// Jitter returns copy c of an offer line: id suffixed -jc, coordinates
 // moved by up to jitterKm each way (clamped to valid ranges).
-func jitter(line []byte, c int, rng *rand.Rand) ([]byte, error) {
+func Jitter(line []byte, c int, rng *rand.Rand) ([]byte, error) {
 	o, err := stageindex.ParseOffer(line)
 	if err != nil {
 		return nil, err
