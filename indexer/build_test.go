@@ -21,21 +21,7 @@ import (
 // reading every offer first, then one Apply, gives.
 func TestBuildInChunks(t *testing.T) {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	offers, err := demo.Offers(now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines strings.Builder
-	for _, o := range offers {
-		b, err := json.Marshal(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines.Write(b)
-		lines.WriteByte('\n')
-	}
-	st, pool := newStore(t)
-	importLines(t, pool, lines.String())
+	st := demoStore(t, now)
 	ctx := context.Background()
 	thes := testThesaurus(t)
 	whole, _, err := indexer.BuildChunked(ctx, st, search.Config{Thesaurus: thes, Now: func() time.Time { return now }}, now, 1<<30)
@@ -117,21 +103,7 @@ func TestBuildInChunks(t *testing.T) {
 // error instead of an index, and does not hang.
 func TestBuildCancelled(t *testing.T) {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	offers, err := demo.Offers(now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines strings.Builder
-	for _, o := range offers {
-		b, err := json.Marshal(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines.Write(b)
-		lines.WriteByte('\n')
-	}
-	st, pool := newStore(t)
-	importLines(t, pool, lines.String())
+	st := demoStore(t, now)
 	thes := testThesaurus(t)
 	for _, after := range []time.Duration{0, 20 * time.Millisecond} {
 		t.Run(after.String(), func(t *testing.T) {
@@ -160,4 +132,25 @@ func TestBuildCancelled(t *testing.T) {
 			}
 		})
 	}
+}
+
+// demoStore returns a store holding the demo offers of now.
+func demoStore(t *testing.T, now time.Time) *indexer.Store {
+	t.Helper()
+	offers, err := demo.Offers(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines strings.Builder
+	for _, o := range offers {
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines.Write(b)
+		lines.WriteByte('\n')
+	}
+	st, pool := newStore(t)
+	importLines(t, pool, lines.String())
+	return st
 }

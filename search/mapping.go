@@ -112,21 +112,7 @@ func bleveFields(o *stageindex.Offer, enc []byte, stored bool) map[string]any {
 // filters see one token at a time: the terms, their frequencies and their
 // count are those of the texts analysed one by one, as Bleve's _all
 // composed them.
-func allText(texts ...string) string {
-	n := 0
-	for _, t := range texts {
-		n += len(t) + 1
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i, t := range texts {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(t)
-	}
-	return b.String()
-}
+func allText(texts ...string) string { return strings.Join(texts, "\n") }
 
 // titleForIndex drops from a title the " - "-separated segments that repeat
 // the offer's sector or its employer's name, as many platforms build titles

@@ -17,11 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/stageindex/stageindex/internal/loopback"
-
-	"github.com/jackc/pgx/v5"
-
 	"github.com/stageindex/stageindex/internal/demo"
+	"github.com/stageindex/stageindex/internal/loopback"
 	"github.com/stageindex/stageindex/internal/pgtest"
 )
 
@@ -82,7 +79,7 @@ func startStack(ctx context.Context, o stackOptions) (s *stack, err error) {
 	if s.cluster, err = pgtest.StartCluster(ctx); err != nil {
 		return s, err
 	}
-	if s.dsn, err = createDatabase(ctx, s.cluster, "stageindex"); err != nil {
+	if s.dsn, err = s.cluster.CreateDatabase(ctx, "stageindex"); err != nil {
 		return s, err
 	}
 	if err := s.runTool(ctx, "migrate", "--database-url", s.dsn); err != nil {
@@ -509,20 +506,6 @@ func rss(pid int) (cur, peak float64, err error) {
 func rssParts(pid int) (anon, file float64) {
 	kb, _ := statusKB(pid)
 	return kb["RssAnon"] * 1024 / 1e6, kb["RssFile"] * 1024 / 1e6
-}
-
-// createDatabase creates database name on c and returns its URL.
-func createDatabase(ctx context.Context, c *pgtest.Cluster, name string) (string, error) {
-	admin, err := pgx.Connect(ctx, c.DSN("postgres"))
-	if err != nil {
-		return "", err
-	}
-	defer admin.Close(context.Background())
-	// An identifier cannot be a parameter; name is our constant.
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", fmt.Errorf("create database: %w", err)
-	}
-	return c.DSN(name), nil
 }
 
 func tail(b []byte, n int) string {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stageindex/stageindex/internal/loopback"
 )
 
@@ -211,6 +213,21 @@ func (c *Cluster) Tool(name string) string { return filepath.Join(c.bin, name) }
 
 // Port returns the TCP port the server listens on, on 127.0.0.1.
 func (c *Cluster) Port() int { return c.port }
+
+// CreateDatabase creates database name on c and returns its URL. name is
+// the caller's constant or made of [a-z0-9_]: an identifier cannot be a
+// parameter.
+func (c *Cluster) CreateDatabase(ctx context.Context, name string) (string, error) {
+	admin, err := pgx.Connect(ctx, c.DSN("postgres"))
+	if err != nil {
+		return "", fmt.Errorf("pgtest: connect: %w", err)
+	}
+	defer admin.Close(context.Background())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("pgtest: create database: %w", err)
+	}
+	return c.DSN(name), nil
+}
 
 // DSN returns a postgres URL for database db as superuser postgres.
 func (c *Cluster) DSN(db string) string {

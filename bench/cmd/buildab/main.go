@@ -26,7 +26,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stageindex/stageindex"
@@ -60,7 +59,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer cluster.Close()
-	dsn, err := createDatabase(ctx, cluster, "stageindex")
+	dsn, err := cluster.CreateDatabase(ctx, "stageindex")
 	if err != nil {
 		return err
 	}
@@ -248,18 +247,6 @@ func builtLine(logPath string, ready float64) (_, built float64, offers int, err
 		return ready, built, offers, nil
 	}
 	return ready, 0, 0, fmt.Errorf("no \"index built\" line in %s", logPath)
-}
-
-func createDatabase(ctx context.Context, c *pgtest.Cluster, name string) (string, error) {
-	admin, err := pgx.Connect(ctx, c.DSN("postgres"))
-	if err != nil {
-		return "", err
-	}
-	defer admin.Close(context.Background())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", fmt.Errorf("create database: %w", err)
-	}
-	return c.DSN(name), nil
 }
 
 func median(xs []float64) float64 {
