@@ -427,18 +427,7 @@ func decodeBody(o *stageindex.Offer, body []byte, alias bool, bodies *[]byte) er
 		if err != nil || n > maxBody {
 			return errCodec
 		}
-		var into []byte
-		switch {
-		case bodies == nil:
-			into = make([]byte, n)
-		case cap(*bodies)-len(*bodies) >= n:
-			into = (*bodies)[len(*bodies) : len(*bodies)+n]
-			*bodies = (*bodies)[:len(*bodies)+n]
-		default:
-			*bodies = make([]byte, n, max(n, bodyBlock))
-			into = *bodies
-		}
-		plain, err := theBodyCodec().dict.Decode(into, rd.b)
+		plain, err := theBodyCodec().dict.Decode(inBlock(bodies, n), rd.b)
 		if err != nil || len(plain) != n {
 			return errCodec
 		}
@@ -453,6 +442,23 @@ func decodeBody(o *stageindex.Offer, body []byte, alias bool, bodies *[]byte) er
 		return errCodec
 	}
 	return nil
+}
+
+// inBlock returns n bytes of the current block of *bodies, a new block
+// when it has fewer left (bodies nil: a buffer of their own). A block is
+// only ever written where it was not yet: what points into it stays.
+func inBlock(bodies *[]byte, n int) []byte {
+	switch {
+	case bodies == nil:
+		return make([]byte, n)
+	case cap(*bodies)-len(*bodies) >= n:
+		into := (*bodies)[len(*bodies) : len(*bodies)+n]
+		*bodies = (*bodies)[:len(*bodies)+n]
+		return into
+	default:
+		*bodies = make([]byte, n, max(n, bodyBlock))
+		return *bodies
+	}
 }
 
 // reader reads a record's fields in turn; ok turns false at the first

@@ -154,7 +154,7 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 					}
 				}
 			}
-			ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), -1)
+			ix.vocab.add(decodeTitle(ix.store.load(d.rec, nil)), -1)
 			ix.store.drop(d.rec)
 			ix.vacate(int32(slot))
 			ix.free = append(ix.free, int32(slot))

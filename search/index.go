@@ -5,6 +5,7 @@
 package search
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -147,6 +148,7 @@ func newIndex(cfg Config) (*Index, error) {
 		slow:    make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
 		noisy:   make(chan struct{}, 1),
 		answers: lru.New(answersBudget, answerSize),
+		store:   newOfferStore(cfg.Dir),
 		byID:    map[string]int32{}, cells: geo.NewCellIndex(), shards: map[string]*shard{}, vocab: newVocab(), deptIdx: map[string]uint16{},
 	}
 	ix.sectorKeys = make(map[string]string, len(stageindex.Sectors))
@@ -196,6 +198,7 @@ func (ix *Index) Close() error {
 		}
 	}
 	ix.shards = map[string]*shard{}
+	ix.store.release()
 	return first
 }
 
@@ -628,7 +631,8 @@ func (ix *Index) writeShard(j *shardWork) error {
 			// A doc already inserted, written again by Repair.
 			ix.mu.RLock()
 			o := ix.offerOf(d)
-			fields = bleveFields(&o, ix.store.bytes(d.rec), ix.cfg.Dir != "")
+			// A copy: Bleve reads it after the lock is let go.
+			fields = bleveFields(&o, bytes.Clone(ix.store.load(d.rec, nil)), ix.cfg.Dir != "")
 			ix.mu.RUnlock()
 		}
 		if err := b.Index(d.id, fields); err != nil {
@@ -659,7 +663,7 @@ func (ix *Index) remove(id string) {
 			}
 		}
 	}
-	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), -1)
+	ix.vocab.add(decodeTitle(ix.store.load(d.rec, nil)), -1)
 	ix.store.drop(d.rec)
 	ix.vacate(slot)
 	ix.free = append(ix.free, slot)
@@ -685,7 +689,7 @@ func (ix *Index) insert(d *doc) {
 	} else if d.init.has(flagHasLoc) {
 		c = cellsOf(d)
 	}
-	ix.vocab.add(decodeTitle(ix.store.bytes(d.rec)), 1)
+	ix.vocab.add(decodeTitle(ix.store.load(d.rec, nil)), 1)
 	ix.place(d, c)
 }
 

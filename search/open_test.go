@@ -112,7 +112,7 @@ func sameSpellings(t *testing.T, ix *Index) {
 	want := newVocab()
 	for _, d := range ix.docs {
 		if d != nil {
-			want.add(decodeTitle(ix.store.bytes(d.rec)), 1)
+			want.add(decodeTitle(ix.store.load(d.rec, nil)), 1)
 		}
 	}
 	for k, w := range want.words {

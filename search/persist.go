@@ -180,6 +180,13 @@ func Open(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrIncompatible, err)
 	}
+	// An offer store's file is unlinked once created; a crash in between
+	// leaves it, a cache nothing reads again.
+	if stale, _ := filepath.Glob(filepath.Join(cfg.Dir, storeFilePattern)); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	// A shard created by an Apply that crashed before recording it holds
 	// only journalled offers; it is opened like the others.
 	keys := slices.Clone(m.Shards)

@@ -134,9 +134,14 @@ func (s *scopeVocabs) vocab(ix *Index, allowed []string) *vocab {
 	}
 	in := deptSet(allowed)
 	v := newVocab()
+	var buf []byte // the records read from the store's file, in turn
 	for _, d := range ix.docs {
 		if d != nil && in[d.dept] {
-			v.add(decodeTitle(ix.store.bytes(d.rec)), 1)
+			b := ix.store.load(d.rec, buf)
+			if ix.store.inFile(d.rec.chunk) {
+				buf = b
+			}
+			v.add(decodeTitle(b), 1) // vocab copies what it keeps
 		}
 	}
 	if s.m == nil || len(s.m) >= maxScopes {

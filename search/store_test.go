@@ -13,7 +13,9 @@ import (
 // TestOfferStoreRewrite: offers rewritten until most of the store is dead
 // records make it compact itself; every offer then reads back as last
 // written, and an offer decoded before the rewrite is still intact (its
-// strings point into a chunk the rewrite let go of).
+// strings point into a chunk the rewrite let go of, or, on disk, are
+// read from the store's file, which the rewrite closed). On disk, full
+// chunks are in the store's file, in memory none is.
 func TestOfferStoreRewrite(t *testing.T) {
 	for _, dir := range []string{"", t.TempDir()} {
 		cfg := Config{}
@@ -25,6 +27,7 @@ func TestOfferStoreRewrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		ix.store.minDead = 64 << 10
+		ix.store.chunk = 4 << 10
 		ctx := context.Background()
 		base := corpus()
 		long := strings.Repeat("Une semaine pour découvrir le métier. ", 10)
@@ -60,6 +63,9 @@ func TestOfferStoreRewrite(t *testing.T) {
 				t.Fatalf("version %d: %d bytes counted live, %d are", v, ix.store.used, ix.store.size-deadBytes(ix))
 			}
 		}
+		if n := mappedChunks(&ix.store); (n > 0) != (dir != "") || dir != "" && n < len(ix.store.chunks)-1 {
+			t.Errorf("dir %q: %d of %d chunks mapped", dir, n, len(ix.store.chunks))
+		}
 		if rewrites == 0 {
 			t.Errorf("12 rewrites of every offer, the store never compacted (%d bytes, %d live)", ix.store.size, ix.store.used)
 		}
@@ -80,6 +86,17 @@ func TestOfferStoreRewrite(t *testing.T) {
 		}
 		ix.Close()
 	}
+}
+
+// mappedChunks counts the chunks of s in its file.
+func mappedChunks(s *offerStore) int {
+	n := 0
+	for i := range s.chunks {
+		if s.inFile(uint32(i)) {
+			n++
+		}
+	}
+	return n
 }
 
 // deadBytes is what the store holds beyond its live docs' records.
