@@ -205,6 +205,9 @@ func (ix *Index) RepairShards(ctx context.Context) (ShardCheck, error) {
 func (ix *Index) Offers(fn func(o *stageindex.Offer)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.closed {
+		return
+	}
 	for _, d := range ix.docs {
 		if d != nil {
 			o := ix.offerOf(d)

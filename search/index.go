@@ -89,6 +89,7 @@ type Index struct {
 	deptIdx map[string]uint16 // index of each code in depts
 	vocab   *vocab
 	store   offerStore // the offers of docs, encoded (see doc.rec)
+	closed  bool       // by Close: searches fail (errClosed)
 	// matchPools holds Bleve document match pools for eachMatch.
 	matchPools sync.Pool
 }
@@ -170,7 +171,7 @@ func (ix *Index) Get(id string) (stageindex.Offer, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	slot, ok := ix.byID[id]
-	if !ok {
+	if !ok || ix.closed {
 		return stageindex.Offer{}, false
 	}
 	return ix.offerOf(ix.docs[slot]), true
@@ -199,7 +200,15 @@ func (ix *Index) Close() error {
 	}
 	ix.shards = map[string]*shard{}
 	ix.store.release()
+	ix.closed = true
 	return first
+}
+
+// errClosed is the error of a search of a closed index: its offers' store is
+// gone. Live never lets one happen (a swap waits for the searches on the
+// old index), a caller holding an Index past its Close would.
+func errClosed() error {
+	return stageindex.Errorf(stageindex.EUNAVAILABLE, "search: the index is closed")
 }
 
 // Compact merges each shard on disk into one segment. A base indexed in

@@ -61,6 +61,9 @@ func (ix *Index) matching(ctx context.Context, req stageindex.SearchRequest) ([]
 	defer release()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, errClosed()
+	}
 	p := ix.plan(req.Query)
 	defaultSort(&req, p)
 	buf := ix.getKeys()

@@ -51,6 +51,9 @@ func (ix *Index) Search(ctx context.Context, req stageindex.SearchRequest) (*sta
 	defer release()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, errClosed()
+	}
 
 	p := ix.plan(req.Query)
 	defaultSort(&req, p)

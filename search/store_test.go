@@ -109,3 +109,33 @@ func deadBytes(ix *Index) int {
 	}
 	return ix.store.size - live
 }
+
+// TestClosedIndexRefusesSearches: once closed, an index on disk has no
+// offer store to read hits from; a search then fails as unavailable,
+// with or without words, and Get finds nothing, instead of reading a
+// closed file.
+func TestClosedIndexRefusesSearches(t *testing.T) {
+	ix, err := New(diskConfig(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.store.chunk = 1 << 10
+	ctx := context.Background()
+	if err := ix.Apply(ctx, corpus(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if mappedChunks(&ix.store) == 0 {
+		t.Fatal("no chunk in the store's file")
+	}
+	id := corpus()[0].ID
+	ix.Close()
+	for _, q := range []string{"", "boulanger"} {
+		_, err := ix.Search(ctx, stageindex.SearchRequest{Query: q, Page: 1, PerPage: 10})
+		if stageindex.ErrorCodeOf(err) != stageindex.EUNAVAILABLE {
+			t.Errorf("search %q of a closed index: %v, want %s", q, err, stageindex.EUNAVAILABLE)
+		}
+	}
+	if _, ok := ix.Get(id); ok {
+		t.Errorf("Get(%s) of a closed index found it", id)
+	}
+}
