@@ -20,6 +20,7 @@ import (
 	"github.com/stageindex/stageindex/internal/demo"
 	"github.com/stageindex/stageindex/internal/loopback"
 	"github.com/stageindex/stageindex/internal/pgtest"
+	"github.com/stageindex/stageindex/internal/procstatus"
 )
 
 // stack is everything `make replicas` runs on loopback: a throwaway
@@ -477,26 +478,10 @@ func (r *replica) waitReady(ctx context.Context, limit time.Duration) (time.Dura
 	return 0, fmt.Errorf("%s not ready after %v: see %s", r.name, limit, r.logPath)
 }
 
-// statusKB reads the kB fields of /proc/PID/status, by name ("VmRSS").
-func statusKB(pid int) (map[string]float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return nil, err
-	}
-	kb := map[string]float64{}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) == 3 && f[2] == "kB" {
-			kb[strings.TrimSuffix(f[0], ":")], _ = strconv.ParseFloat(f[1], 64)
-		}
-	}
-	return kb, nil
-}
-
 // rss reads the resident set and its peak (VmRSS, VmHWM) of the process,
 // in MB (10^6 bytes), from /proc.
 func rss(pid int) (cur, peak float64, err error) {
-	kb, err := statusKB(pid)
+	kb, err := procstatus.KB(pid)
 	return kb["VmRSS"] * 1024 / 1e6, kb["VmHWM"] * 1024 / 1e6, err
 }
 
@@ -504,7 +489,7 @@ func rss(pid int) (cur, peak float64, err error) {
 // anonymous memory (the Go heap, H3's C memory) and mapped files (the
 // binary, the index's segment files).
 func rssParts(pid int) (anon, file float64) {
-	kb, _ := statusKB(pid)
+	kb, _ := procstatus.KB(pid)
 	return kb["RssAnon"] * 1024 / 1e6, kb["RssFile"] * 1024 / 1e6
 }
 

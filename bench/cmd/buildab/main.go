@@ -33,6 +33,7 @@ import (
 	"github.com/stageindex/stageindex/indexer"
 	"github.com/stageindex/stageindex/internal/loopback"
 	"github.com/stageindex/stageindex/internal/pgtest"
+	"github.com/stageindex/stageindex/internal/procstatus"
 )
 
 func main() {
@@ -174,7 +175,7 @@ func firstBuild(ctx context.Context, bin, dsn, work string) (ready, built float6
 	for {
 		if time.Since(lastSample) >= time.Second {
 			lastSample = time.Now()
-			rss = append(rss, fmt.Sprintf("%.0f:%.0f", time.Since(t0).Seconds(), rssMB(cmd.Process.Pid)))
+			rss = append(rss, fmt.Sprintf("%.0f:%.0f", time.Since(t0).Seconds(), statusMB(cmd.Process.Pid, "VmRSS")))
 		}
 		if ctx.Err() != nil {
 			return 0, 0, 0, ctx.Err()
@@ -192,7 +193,7 @@ func firstBuild(ctx context.Context, bin, dsn, work string) (ready, built float6
 		time.Sleep(10 * time.Millisecond)
 	}
 	ready = time.Since(t0).Seconds()
-	cpu, peak := cpuSeconds(cmd.Process.Pid), peakMB(cmd.Process.Pid)
+	cpu, peak := cpuSeconds(cmd.Process.Pid), statusMB(cmd.Process.Pid, "VmHWM")
 	defer func() { fmt.Printf("  cpu %.2f s (%.2f cores), peak RSS %.0f MB\n", cpu, cpu/ready, peak) }()
 	// The log line comes just after /readyz turns 200.
 	for range 500 {
@@ -283,34 +284,9 @@ func cpuSeconds(pid int) float64 {
 	return (ut + st) / 100 // USER_HZ
 }
 
-// peakMB is the peak resident set size of process pid (VmHWM).
-func peakMB(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			var kb float64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
-// rssMB is the resident set size of process pid (VmRSS).
-func rssMB(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			var kb float64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
-			return kb / 1024
-		}
-	}
-	return 0
+// statusMB is field (VmRSS, VmHWM) of process pid's /proc status, in
+// MiB; 0 when it cannot be read (the process has ended).
+func statusMB(pid int, field string) float64 {
+	kb, _ := procstatus.KB(pid)
+	return kb[field] / 1024
 }

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
+
+	"github.com/stageindex/stageindex/internal/procstatus"
 )
 
 // memory is the process's memory at one point, in MB.
@@ -24,30 +23,11 @@ func measureMemory() (memory, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	m := memory{HeapInuse: float64(ms.HeapInuse) / (1 << 20), Sys: float64(ms.Sys) / (1 << 20)}
-	f, err := os.Open("/proc/self/status")
+	kb, err := procstatus.KB(0)
 	if err != nil {
 		return m, fmt.Errorf("bench: memory: %w", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
-			continue
-		}
-		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-		if err != nil {
-			return m, fmt.Errorf("bench: memory: %s: %w", k, err)
-		}
-		if k == "VmRSS" {
-			m.RSS = kb / 1024
-		} else {
-			m.HWM = kb / 1024
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return m, fmt.Errorf("bench: memory: %w", err)
-	}
+	m.RSS, m.HWM = kb["VmRSS"]/1024, kb["VmHWM"]/1024
 	return m, nil
 }
 
