@@ -103,22 +103,13 @@ func mappingV7() (*mapping.IndexMappingImpl, error) {
 	if err := RegisterAnalysis(m); err != nil {
 		return nil, err
 	}
-	text := func(analyzer string, inAll, vectors bool) *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Analyzer = analyzer
-		f.Store = false
-		f.IncludeInAll = inAll
-		f.IncludeTermVectors = vectors
-		f.DocValues = false
-		return f
-	}
 	dm := mapping.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt("title", text(AnalyzerText, true, true))
-	dm.AddFieldMappingsAt("description", text(AnalyzerText, true, false))
-	dm.AddFieldMappingsAt("employer", text(AnalyzerText, true, false))
-	dm.AddFieldMappingsAt("employer_exact", text(AnalyzerExact, false, true))
-	dm.AddFieldMappingsAt("employer_description", text(AnalyzerText, true, false))
-	dm.AddFieldMappingsAt("sector", text(AnalyzerText, false, false))
+	dm.AddFieldMappingsAt("title", textField(AnalyzerText, true, true))
+	dm.AddFieldMappingsAt("description", textField(AnalyzerText, true, false))
+	dm.AddFieldMappingsAt("employer", textField(AnalyzerText, true, false))
+	dm.AddFieldMappingsAt("employer_exact", textField(AnalyzerExact, false, true))
+	dm.AddFieldMappingsAt("employer_description", textField(AnalyzerText, true, false))
+	dm.AddFieldMappingsAt("sector", textField(AnalyzerText, false, false))
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = AnalyzerText
 	m.DefaultField = "_all"

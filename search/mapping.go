@@ -24,6 +24,19 @@ const (
 	fieldSource        = "src"
 )
 
+// textField is a text field of analyzer, neither stored nor with doc values
+// (the stored copy is fieldSource's), in Bleve's composite _all or not,
+// with term vectors (positions, for phrases and highlights) or not.
+func textField(analyzer string, inAll, vectors bool) *mapping.FieldMapping {
+	f := mapping.NewTextFieldMapping()
+	f.Analyzer = analyzer
+	f.Store = false
+	f.IncludeInAll = inAll
+	f.IncludeTermVectors = vectors
+	f.DocValues = false
+	return f
+}
+
 // newMapping builds the Bleve mapping: every text field goes through the
 // French analyzer; fieldAll, the title, description, employer and
 // employer description in one text (bleveFields), carries the main keyword
@@ -48,25 +61,16 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 	if err := RegisterAnalysis(m); err != nil {
 		return nil, fmt.Errorf("search: analysis: %w", err)
 	}
-	text := func(analyzer string, inAll, vectors bool) *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Analyzer = analyzer
-		f.Store = false
-		f.IncludeInAll = inAll
-		f.IncludeTermVectors = vectors
-		f.DocValues = false
-		return f
-	}
 	dm := mapping.NewDocumentStaticMapping()
 	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
-	dm.AddFieldMappingsAt(fieldAll, text(AnalyzerText, false, false))
-	dm.AddFieldMappingsAt(fieldTitle, text(AnalyzerText, false, true))
-	dm.AddFieldMappingsAt(fieldEmployer, text(AnalyzerText, false, false))
-	dm.AddFieldMappingsAt(fieldEmployerExact, text(AnalyzerExact, false, true))
+	dm.AddFieldMappingsAt(fieldAll, textField(AnalyzerText, false, false))
+	dm.AddFieldMappingsAt(fieldTitle, textField(AnalyzerText, false, true))
+	dm.AddFieldMappingsAt(fieldEmployer, textField(AnalyzerText, false, false))
+	dm.AddFieldMappingsAt(fieldEmployerExact, textField(AnalyzerExact, false, true))
 	// The sector stays out of fieldAll: it spans several jobs ("Banque et
 	// assurance"), so matching it is a loose association, never a literal
 	// match of the pupil's words.
-	dm.AddFieldMappingsAt(fieldSector, text(AnalyzerText, false, false))
+	dm.AddFieldMappingsAt(fieldSector, textField(AnalyzerText, false, false))
 	if stored {
 		src := mapping.NewTextFieldMapping()
 		src.Index, src.Store, src.IncludeInAll, src.DocValues = false, true, false, false
