@@ -140,11 +140,7 @@ func (s *scopeVocabs) vocab(ix *Index, allowed []string) *vocab {
 	var buf []byte // the records read from the store's file, in turn
 	for _, d := range ix.docs {
 		if d != nil && in[d.dept] {
-			b := ix.store.load(d.rec, buf)
-			if ix.store.inFile(d.rec.chunk) {
-				buf = b
-			}
-			v.add(decodeTitle(b), 1) // vocab copies what it keeps
+			v.add(decodeTitle(ix.store.loadReusing(d.rec, &buf)), 1) // vocab copies what it keeps
 		}
 	}
 	if s.m == nil || len(s.m) >= maxScopes {

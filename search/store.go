@@ -150,6 +150,17 @@ func (s *offerStore) load(r rec, buf []byte) []byte {
 	return buf
 }
 
+// loadReusing is load reading into *buf, which it keeps when a read grew
+// it: records read in turn share one buffer (never a heap chunk's
+// memory, which a later read would overwrite).
+func (s *offerStore) loadReusing(r rec, buf *[]byte) []byte {
+	b := s.load(r, *buf)
+	if s.inFile(r.chunk) {
+		*buf = b
+	}
+	return b
+}
+
 // release closes the store's file; the caller holds the index's lock, so
 // no read runs.
 func (s *offerStore) release() {
@@ -216,11 +227,7 @@ func (ix *Index) compactStore() {
 	var buf []byte
 	for _, d := range ix.docs {
 		if d != nil {
-			b := ix.store.load(d.rec, buf)
-			if ix.store.inFile(d.rec.chunk) {
-				buf = b
-			}
-			d.rec = ns.add(b)
+			d.rec = ns.add(ix.store.loadReusing(d.rec, &buf))
 			ns.keep(d.rec)
 		}
 	}
