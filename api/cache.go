@@ -33,7 +33,11 @@ const (
 // carries took_ms, and leaves a handler's own ETag unchecked against
 // If-None-Match.
 func (s *Server) conditional(c *fiber.Ctx, maxAge string, gen uint64, skip []int) error {
-	body := c.Response().Body()
+	return s.finish(c, maxAge, s.etag(c.Response().Body(), gen, skip))
+}
+
+// etag is the ETag of body (see conditional).
+func (s *Server) etag(body []byte, gen uint64, skip []int) []byte {
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	if skip != nil {
@@ -48,6 +52,11 @@ func (s *Server) conditional(c *fiber.Ctx, maxAge string, gen uint64, skip []int
 	etag = append(etag, '-')
 	etag = strconv.AppendUint(etag, h.Sum64(), 36)
 	etag = append(etag, '"')
+	return etag
+}
+
+// finish is conditional with the answer's ETag made already.
+func (s *Server) finish(c *fiber.Ctx, maxAge string, etag []byte) error {
 	c.Response().Header.SetBytesV(fiber.HeaderETag, etag)
 	scope := "public, "
 	if partnerOf(c) != nil {
@@ -57,6 +66,7 @@ func (s *Server) conditional(c *fiber.Ctx, maxAge string, gen uint64, skip []int
 	c.Set(fiber.HeaderVary, "Accept-Encoding, Authorization")
 	if inm := c.Request().Header.Peek(fiber.HeaderIfNoneMatch); len(inm) > 0 && etagMatch(inm, etag) {
 		c.Context().ResetBody()
+		c.Response().Header.Del(fiber.HeaderContentEncoding)
 		c.Status(fiber.StatusNotModified)
 	}
 	return nil
@@ -109,7 +119,9 @@ func (s *Server) compress() fiber.Handler {
 			}
 		}
 		resp := c.Response()
-		if (resp.IsBodyStream() || len(resp.Body()) >= minCompress) && !precompressed(resp.Header.ContentType()) {
+		// A kept search page (pages.go) is gzip-encoded already.
+		if len(resp.Header.ContentEncoding()) == 0 && (resp.IsBodyStream() || len(resp.Body()) >= minCompress) &&
+			!precompressed(resp.Header.ContentType()) {
 			compressor(c.Context())
 		}
 		return nil

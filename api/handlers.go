@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 func asError(err error, target **stageindex.Error) bool { return errors.As(err, target) }
 
 func (s *Server) searchOffers(c *fiber.Ctx) error {
+	start := time.Now()
 	req, place, caller, err := parseSearch(c.Context().QueryArgs(), s.opts.Places, s.opts.Searcher)
 	if err != nil {
 		return err
@@ -26,6 +28,20 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 	// Read before searching: an Apply racing with the search then gives
 	// a newer result an older generation, never the reverse.
 	gen := s.opts.Searcher.Generation()
+	// A kept page is sent to whoever takes gzip (every browser does).
+	var key string
+	kept := s.pages != nil && c.Context().Request.Header.HasAcceptEncoding("gzip")
+	if kept {
+		key = pageKey(gen, start, req.Allowed, c.Context().URI().QueryString())
+		if p, ok := s.pages.pages.Get(key); ok {
+			took := math.Round(float64(time.Since(start).Microseconds())/10) / 100
+			s.metrics.search(caller, took)
+			if err := p.send(c, took); err != nil {
+				return err
+			}
+			return s.finish(c, cacheSearch, p.etag)
+		}
+	}
 	ctx, done := workContext(c, s.opts.SearchTimeout)
 	res, err := s.opts.Searcher.Search(ctx, req)
 	err = workError(ctx, err)
@@ -41,7 +57,17 @@ func (s *Server) searchOffers(c *fiber.Ctx) error {
 	if err := s.sendSearchResult(c, res); err != nil {
 		return err
 	}
-	return s.conditional(c, cacheSearch, gen, tookSpan(c.Response().Body()))
+	body := c.Response().Body()
+	etag := s.etag(body, gen, tookSpan(body))
+	if kept {
+		if p, ok := s.pages.make(body, etag); ok {
+			s.pages.pages.Put(key, p)
+			if err := p.send(c, res.TookMs); err != nil {
+				return err
+			}
+		}
+	}
+	return s.finish(c, cacheSearch, etag)
 }
 
 func (s *Server) getOffer(c *fiber.Ctx) error {

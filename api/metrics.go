@@ -143,11 +143,18 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 	m.access.write(&b)
 	fmt.Fprintf(&b, "# HELP stageindex_http_idle_closed_total Connections closed unanswered for sending nothing within the read timeout.\n# TYPE stageindex_http_idle_closed_total counter\nstageindex_http_idle_closed_total %d\n", m.idleClosed.Load())
 	fmt.Fprintf(&b, "# HELP stageindex_log_lines_dropped_total Lines about refused requests not written, past the sampled rate of %d a second.\n# TYPE stageindex_log_lines_dropped_total counter\nstageindex_log_lines_dropped_total %d\n", rejectLogRate, s.rejects.droppedTotal())
-	// The search core's caches, when the Searcher reports them.
+	// The search core's caches, when the Searcher reports them, and the
+	// kept pages.
+	stats := map[string]stageindex.CacheStat{}
 	if cs, ok := s.opts.Searcher.(interface {
 		CacheStats() map[string]stageindex.CacheStat
 	}); ok {
-		stats := cs.CacheStats()
+		stats = cs.CacheStats()
+	}
+	if s.pages != nil {
+		stats["pages"] = s.pages.pages.Stat()
+	}
+	if len(stats) > 0 {
 		names := make([]string, 0, len(stats))
 		for n := range stats {
 			names = append(names, n)

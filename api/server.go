@@ -121,6 +121,9 @@ type Server struct {
 	// exports holds a token per running export (Limits.MaxExports).
 	exports chan struct{}
 	seed    maphash.Seed // of ETag hashes
+	// pages keeps recent search answers compressed (pages.go); nil
+	// sends every answer afresh (BenchmarkServeSearch/fresh).
+	pages *pageCache
 }
 
 // New builds the server and its routes.
@@ -140,6 +143,7 @@ func New(opts Options) *Server {
 	if opts.Limits.Rate > 0 {
 		s.limiter = newLimiter(opts.Limits)
 	}
+	s.pages = newPageCache(pagesBudget)
 	s.bufs.New = func() any { b := make([]byte, 0, 16<<10); return &b }
 	s.app = fiber.New(fiber.Config{
 		// Request buffers are reused by fasthttp; strings that outlive a
