@@ -24,6 +24,21 @@ func BenchmarkNewDoc(b *testing.B) {
 	}
 }
 
+// BenchmarkNewDocCorpus is BenchmarkNewDoc over the first 20,000 offers of
+// the bench corpus, whose words are many more than the demo's.
+func BenchmarkNewDocCorpus(b *testing.B) {
+	offers := benchCorpus(b, 20000)
+	thes, err := LoadThesaurus()
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		newDoc(&offers[i%len(offers)], nil, thes)
+		i++
+	}
+}
+
 // benchCorpus loads up to n offers of the shared bench corpus, or skips
 // when it is absent.
 func benchCorpus(b *testing.B, n int) []stageindex.Offer {

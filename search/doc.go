@@ -112,7 +112,7 @@ func (d *doc) classify(o *stageindex.Offer, thes *Thesaurus) {
 	if thes == nil || thes.rome == nil {
 		return
 	}
-	d.setROMEs(thes.rome.classifyOffer(o.Title, o.Sector, o.EmployerName, o.Description, make([]string, 0, 128)))
+	d.setROMEs(thes.rome.classifyOffer(o.Title, o.Sector, o.EmployerName, o.Description))
 }
 
 func (d *doc) setROMEs(r [3]ficheScore) {

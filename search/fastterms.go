@@ -34,24 +34,43 @@ func newTermAnalyzer() *termAnalyzer {
 
 // terms appends the terms of text to out.
 func (a *termAnalyzer) terms(text string, out []string) []string {
+	return a.termsCached(text, out, nil)
+}
+
+// maxTermCache bounds a termCache: a few megabytes, more words than the
+// texts of a corpus of a million offers use over and over.
+const maxTermCache = 50_000
+
+// termCache maps a word as read (folded, before elision, stop words and
+// stemming) to its term, "" for none. One goroutine's at a time
+// (classScratch): classification read every word of every offer anew, a
+// string and a stemming each, though most are the same few thousand words.
+type termCache map[string]string
+
+// termsCached is terms, looking each word up in cache first and adding
+// it there (up to maxTermCache words) when absent; a nil cache is none.
+func (a *termAnalyzer) termsCached(text string, out []string, cache termCache) []string {
 	var buf []byte
 	flush := func() {
 		if len(buf) == 0 {
 			return
 		}
-		w := string(buf)
-		buf = buf[:0]
-		// Elision: l'hôpital, qu'il, jusqu'au.
-		if i := strings.IndexByte(w, '\''); i >= 0 {
-			if a.articles[w[:i]] {
-				w = w[i+1:]
+		if t, ok := cache[string(buf)]; ok { // no allocation for the key
+			buf = buf[:0]
+			if t != "" {
+				out = append(out, t)
 			}
-			w = strings.ReplaceAll(w, "'", "")
-		}
-		if w == "" || a.stop[w] {
 			return
 		}
-		out = append(out, stemFR(w))
+		read := string(buf)
+		buf = buf[:0]
+		t := a.term(read)
+		if cache != nil && len(cache) < maxTermCache {
+			cache[read] = t
+		}
+		if t != "" {
+			out = append(out, t)
+		}
 	}
 	for i := 0; i < len(text); {
 		c := text[i]
@@ -88,4 +107,19 @@ func (a *termAnalyzer) terms(text string, out []string) []string {
 	}
 	flush()
 	return out
+}
+
+// term is the term of w, a word as read, or "" when it has none.
+func (a *termAnalyzer) term(w string) string {
+	// Elision: l'hôpital, qu'il, jusqu'au.
+	if i := strings.IndexByte(w, '\''); i >= 0 {
+		if a.articles[w[:i]] {
+			w = w[i+1:]
+		}
+		w = strings.ReplaceAll(w, "'", "")
+	}
+	if w == "" || a.stop[w] {
+		return ""
+	}
+	return stemFR(w)
 }

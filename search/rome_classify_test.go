@@ -58,7 +58,7 @@ func TestClassifyDevelopmentTexts(t *testing.T) {
 			t.Fatalf("fiche %s of a text is in no group of families.tsv", x.Rome)
 		}
 		start := time.Now()
-		got := thes.rome.classifyOffer(x.Title, x.Sector, x.Employer, x.Description, nil)
+		got := thes.rome.classifyOffer(x.Title, x.Sector, x.Employer, x.Description)
 		tl.took += time.Since(start)
 		fi := int(got[0].fiche)
 		for _, g := range got {

@@ -247,13 +247,15 @@ type classScratch struct {
 	seen    []bool    // by gram id: a phrase counts once per text
 	seenIDs []int32
 	key     []byte
+	terms   []string  // classifyOffer's terms of an offer
+	words   termCache // classifyOffer's words already read
 }
 
 func (m *romeModel) getScratch() *classScratch {
 	if c, ok := m.scratch.Get().(*classScratch); ok {
 		return c
 	}
-	return &classScratch{scores: make([]float32, len(m.fiches)), seen: make([]bool, len(m.gramFiches))}
+	return &classScratch{scores: make([]float32, len(m.fiches)), seen: make([]bool, len(m.gramFiches)), words: termCache{}}
 }
 
 func (m *romeModel) putScratch(c *classScratch) {
@@ -323,16 +325,18 @@ const (
 	maxDescriptionTerms = 150
 )
 
-// classifyOffer classifies an offer from its texts (classify), buf the
-// room its terms are analysed into.
-func (m *romeModel) classifyOffer(title, sector, employer, description string, buf []string) [3]ficheScore {
+// classifyOffer classifies an offer from its texts (classify).
+func (m *romeModel) classifyOffer(title, sector, employer, description string) [3]ficheScore {
+	c := m.getScratch()
+	defer m.putScratch(c)
 	w := m.words
-	terms := w.terms(titleForIndex(title, sector, employer), buf)
+	terms := w.termsCached(titleForIndex(title, sector, employer), c.terms[:0], c.words)
 	nt := len(terms)
-	terms = w.terms(employer, terms)
+	terms = w.termsCached(employer, terms, c.words)
 	ne := len(terms)
-	terms = w.terms(descriptionHead(description), terms)
-	return m.classify(terms[:nt], terms[nt:ne], terms[ne:])
+	terms = w.termsCached(descriptionHead(description), terms, c.words)
+	c.terms = terms // kept grown for the next offer
+	return m.classifyIn(c, terms[:nt], terms[nt:ne], terms[ne:])
 }
 
 // ficheScore is a fiche an offer or a query names, and how strongly: 1 for
@@ -353,9 +357,14 @@ type ficheScore struct {
 // writer's in 51% (was 47%), among the three in 71% (was 65%); on group
 // B's, never tuned on, 49% and 69% (were 44% and 63%).
 func (m *romeModel) classify(title, employer, description []string) [3]ficheScore {
-	out := [3]ficheScore{{-1, 0}, {-1, 0}, {-1, 0}}
 	c := m.getScratch()
 	defer m.putScratch(c)
+	return m.classifyIn(c, title, employer, description)
+}
+
+// classifyIn is classify with the scratch c.
+func (m *romeModel) classifyIn(c *classScratch, title, employer, description []string) [3]ficheScore {
+	out := [3]ficheScore{{-1, 0}, {-1, 0}, {-1, 0}}
 	m.ficheScores(c, title, classifyTitle)
 	m.ficheScores(c, employer, classifyEmployer)
 	m.ficheScores(c, description[:min(len(description), maxDescriptionTerms)], classifyDescription)

@@ -2,7 +2,9 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,5 +103,38 @@ func TestKeySetIsItsMap(t *testing.T) {
 				t.Fatalf("terms %v, word %q: has %v, the map says %v", terms, w, got, want)
 			}
 		}
+	}
+}
+
+// TestTermsCached checks that classification's word cache changes no
+// term: every demo offer's texts give the same terms with the cache as
+// without, read once (the cache filling) and again (read from it), and
+// with a cache already full, which adds nothing.
+func TestTermsCached(t *testing.T) {
+	a := newTermAnalyzer()
+	var texts []string
+	for _, o := range demoOffers(t) {
+		texts = append(texts, o.Title, o.EmployerName, o.Description)
+	}
+	texts = append(texts, "L'hôpital qu’il Jusqu'au aujourd'hui l' ' d'' ÉLÈVES Boulangères 3ème les des")
+	cache, full := termCache{}, termCache{}
+	for i := range maxTermCache {
+		full[fmt.Sprint("zz", i)] = "zz"
+	}
+	for pass := range 2 {
+		for i, text := range texts {
+			want := a.terms(text, nil)
+			for name, c := range map[string]termCache{"cache": cache, "full cache": full} {
+				if got := a.termsCached(text, nil, c); !slices.Equal(got, want) {
+					t.Fatalf("pass %d, text %d %q, %s: terms %q, want %q", pass, i, text, name, got, want)
+				}
+			}
+		}
+	}
+	if len(cache) < 100 || len(full) != maxTermCache {
+		t.Fatalf("%d words cached, %d in the full cache (want ≥ 100, %d)", len(cache), len(full), maxTermCache)
+	}
+	if cache["les"] != "" || cache["boulangeres"] == "" {
+		t.Fatalf(`cached "les" %q, "boulangeres" %q: want none and a term`, cache["les"], cache["boulangères"])
 	}
 }
