@@ -65,13 +65,16 @@ func TestETagsAndNotModified(t *testing.T) {
 	}
 }
 
-func TestETagFollowsTheIndex(t *testing.T) {
+// oneOfferServer is a server of an index of one offer, given for the
+// caller to change it.
+func oneOfferServer(t *testing.T) (*search.Index, stageindex.Offer, *Server) {
+	t.Helper()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	ix, err := search.New(search.Config{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
+	t.Cleanup(func() { ix.Close() })
 	lat, lng, pub := 48.5, -2.76, now.Add(-time.Hour)
 	o := stageindex.Offer{ID: "a", Title: "Boulangerie", Description: "Pain.", EmployerName: "Fournil",
 		Tracks: []stageindex.Track{stageindex.TrackGenerale}, Department: "22", Latitude: &lat, Longitude: &lng,
@@ -82,6 +85,11 @@ func TestETagFollowsTheIndex(t *testing.T) {
 	live := &search.Live{}
 	live.Swap(ix)
 	s := serverWith(t, func(opts *Options) { opts.Searcher = live })
+	return ix, o, s
+}
+
+func TestETagFollowsTheIndex(t *testing.T) {
+	ix, o, s := oneOfferServer(t)
 	first, _ := do(t, s, "/api/v1/offers?q=boulangerie")
 	etag := first.Header.Get("ETag")
 	o.Title = "Boulangerie du port"

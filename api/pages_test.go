@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stageindex/stageindex"
-	"github.com/stageindex/stageindex/search"
 )
 
 // gunzip decodes body strictly: Go's reader checks the CRC-32 and the
@@ -81,22 +80,7 @@ func TestKeptPages(t *testing.T) {
 
 // A kept page is never sent once the index has changed.
 func TestKeptPagesFollowTheIndex(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	ix, err := search.New(search.Config{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	lat, lng, pub := 48.5, -2.76, now.Add(-time.Hour)
-	o := stageindex.Offer{ID: "a", Title: "Boulangerie", Description: "Pain.", EmployerName: "Fournil",
-		Tracks: []stageindex.Track{stageindex.TrackGenerale}, Department: "22", Latitude: &lat, Longitude: &lng,
-		MaxCandidates: 1, PublishedAt: &pub}
-	if err := ix.Apply(context.Background(), []stageindex.Offer{o}, nil); err != nil {
-		t.Fatal(err)
-	}
-	live := &search.Live{}
-	live.Swap(ix)
-	s := serverWith(t, func(opts *Options) { opts.Searcher = live })
+	ix, o, s := oneOfferServer(t)
 	const path = "/api/v1/offers?q=boulangerie"
 	for range 2 {
 		if _, body := do(t, s, path, "Accept-Encoding: gzip"); !bytes.Contains(gunzip(t, body), []byte(`"Boulangerie"`)) {

@@ -10,32 +10,28 @@ import (
 
 // BenchmarkNewDoc prepares an offer for the index — its hot fields and
 // its ROME fiches — without the Bleve write: the share of the build rate
-// the search core's own work takes.
+// the search core's own work takes. Over the demo offers, and over the
+// first 20,000 of the bench corpus, whose words are many more.
 func BenchmarkNewDoc(b *testing.B) {
-	offers := demoOffers(b)
 	thes, err := LoadThesaurus()
 	if err != nil {
 		b.Fatal(err)
 	}
-	i := 0
-	for b.Loop() {
-		newDoc(&offers[i%len(offers)], nil, thes)
-		i++
-	}
-}
-
-// BenchmarkNewDocCorpus is BenchmarkNewDoc over the first 20,000 offers of
-// the bench corpus, whose words are many more than the demo's.
-func BenchmarkNewDocCorpus(b *testing.B) {
-	offers := benchCorpus(b, 20000)
-	thes, err := LoadThesaurus()
-	if err != nil {
-		b.Fatal(err)
-	}
-	i := 0
-	for b.Loop() {
-		newDoc(&offers[i%len(offers)], nil, thes)
-		i++
+	for _, c := range []struct {
+		name   string
+		offers func(*testing.B) []stageindex.Offer
+	}{
+		{"demo", func(b *testing.B) []stageindex.Offer { return demoOffers(b) }},
+		{"corpus", func(b *testing.B) []stageindex.Offer { return benchCorpus(b, 20000) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			offers := c.offers(b)
+			i := 0
+			for b.Loop() {
+				newDoc(&offers[i%len(offers)], nil, thes)
+				i++
+			}
+		})
 	}
 }
 
