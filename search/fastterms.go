@@ -45,6 +45,10 @@ const maxTermCache = 50_000
 // stemming) to its term, "" for none. One goroutine's at a time
 // (classScratch): classification read every word of every offer anew, a
 // string and a stemming each, though most are the same few thousand words.
+// A plain map, not internal/lru: the gain is the lookup m[string(b)],
+// which Go makes without converting b (56 → 11 allocations an offer);
+// behind a Get method the key would be a new string each time, and one
+// goroutine's memo needs neither locks nor eviction (it stops growing).
 type termCache map[string]string
 
 // termsCached is terms, looking each word up in cache first and adding

@@ -135,6 +135,6 @@ func TestTermsCached(t *testing.T) {
 		t.Fatalf("%d words cached, %d in the full cache (want ≥ 100, %d)", len(cache), len(full), maxTermCache)
 	}
 	if cache["les"] != "" || cache["boulangeres"] == "" {
-		t.Fatalf(`cached "les" %q, "boulangeres" %q: want none and a term`, cache["les"], cache["boulangères"])
+		t.Fatalf(`cached "les" %q, "boulangeres" %q: want none and a term`, cache["les"], cache["boulangeres"])
 	}
 }
