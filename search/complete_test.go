@@ -14,11 +14,15 @@ import (
 // like a hand-written one, and what starts nothing are left to the typo
 // rules.
 func TestCompleteCutShort(t *testing.T) {
-	ix, err := New(Config{})
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ix.Close()
+	// An offer's title makes "ressourcerie" a completion of "ressource".
+	if err := ix.Apply(context.Background(), []stageindex.Offer{offer("r", "Ressourcerie du centre", "Réemploi.")}, nil); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ q, want string }{
 		{"boul", "boulanger"},         // not ROME's "boule", a letter away
 		{"informat", "informaticien"}, // not "format", two edits away
@@ -29,6 +33,8 @@ func TestCompleteCutShort(t *testing.T) {
 		{"plomb", ""},     // a word of ROME's vocabulary: searched as typed
 		{"inf", ""},       // too short to say which
 		{"zzkr", ""},
+		{"ressource humène", "ressources humaines"}, // "ressources" is known: no ressourcerie
+		{"boul paris", "boule paris"},               // only the last word is being typed
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			if got, _ := ix.correct(context.Background(), tc.q); got != tc.want {

@@ -70,7 +70,7 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 					s = ""
 				}
 				if _, hand := cw.hand[s]; s == "" || !hand {
-					if c := ix.completion(w); c != "" {
+					if c := ix.completionOfLast(words, i); c != "" {
 						s = c
 					}
 				}
@@ -91,10 +91,11 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 			words[i], changed = s, true
 			continue
 		}
-		if s := ix.completion(w); s != "" {
+		if s := ix.completionOfLast(words, i); s != "" {
 			// Not a typo but the start of a word, cut short as pupils
 			// type on a phone: "informat" is informatique, not the
-			// "format" two edits away, "electri" an électricien.
+			// "format" two edits away, "electri" an électricien. Only
+			// the last word: the one being typed when the pupil sent it.
 			words[i], changed = s, true
 			continue
 		}
@@ -190,7 +191,15 @@ func (ix *Index) completion(w string) string {
 	if utf8.RuneCountInString(w) < minCompleted {
 		return ""
 	}
-	cs := ix.thes.words().completions
+	cw := ix.thes.words()
+	for _, end := range []string{"s", "x"} {
+		// An inflection of a known word ("ressource" of "ressources
+		// humaines") is no word cut short: the typo rules read it.
+		if v := w + end; cw.knows(v) || ix.vocab.words[v] != nil && ix.vocab.words[v].count > 0 {
+			return ""
+		}
+	}
+	cs := cw.completions
 	i, _ := slices.BinarySearchFunc(cs, w, func(c completionWord, w string) int { return strings.Compare(c.word, w) })
 	best, bestScore := "", 0.0
 	for ; i < len(cs) && strings.HasPrefix(cs[i].word, w); i++ {
@@ -210,6 +219,15 @@ func (ix *Index) completion(w string) string {
 		}
 	}
 	return best
+}
+
+// completionOfLast is the completion of words[i] when it is the last word
+// of the query, "" otherwise.
+func (ix *Index) completionOfLast(words []string, i int) string {
+	if i != len(words)-1 {
+		return ""
+	}
+	return ix.completion(words[i])
 }
 
 // completionWord is a single folded word of the thesaurus' terms and the

@@ -432,7 +432,10 @@ func (t *Thesaurus) queryFiches(q string) []ficheScore {
 	// precision unchanged; benchmark corpus unchanged.
 	if strongest < strongWeight {
 		for _, fs := range t.rome.classify(terms, nil, nil) {
-			if fs.fiche >= 0 && fs.w >= classifyRatio {
+			// A query that is a hand-written entry as a whole ("serveur
+			// minecraft", informatique) is not read by its words into
+			// another sector (the waiters').
+			if fs.fiche >= 0 && fs.w >= classifyRatio && !t.wholeElsewhere(q, t.rome.fiches[fs.fiche].Sectors) {
 				byFiche[fs.fiche] = max(byFiche[fs.fiche], fs.w*queryClassWeight)
 			}
 		}
@@ -445,7 +448,13 @@ func (t *Thesaurus) queryFiches(q string) []ficheScore {
 		// Measured: ROME dev 0.475 / 0.684 -> 0.499 / 0.707, old
 		// held-out 0.544 / 0.677 -> 0.562 / 0.690, benchmark corpus
 		// unchanged.
-		if f := t.rome.classify(terms, nil, nil)[0].fiche; f >= 0 && byFiche[f] >= agreeNamed {
+		//
+		// Not against a hand-written entry that is the whole query, in
+		// other sectors: "police d'assurance" is insurance, and the
+		// classifier's reading of its words (police: K1706) must not
+		// agree with itself into a strong fiche of the police.
+		f := t.rome.classify(terms, nil, nil)[0].fiche
+		if f >= 0 && byFiche[f] >= agreeNamed && !t.wholeElsewhere(q, t.rome.fiches[f].Sectors) {
 			byFiche[f] = max(byFiche[f], agreeWeight)
 		}
 	}
@@ -462,6 +471,21 @@ func (t *Thesaurus) queryFiches(q string) []ficheScore {
 	slices.SortFunc(out, byWeight)
 	out = out[:min(len(out), maxQueryFiches)]
 	return t.rome.withNear(out, byWeight)
+}
+
+// wholeElsewhere reports whether q as a whole is a key of hand-written
+// entries (not ignores) none of whose fields is in one of sectors.
+func (t *Thesaurus) wholeElsewhere(q string, sectors []string) bool {
+	found := false
+	for _, e := range t.keys[strings.Join(t.analyze(q), " ")] {
+		if f := t.fields[e.field]; f.rome == 0 && e.kind != entryIgnore {
+			if slices.ContainsFunc(f.sectors, func(s string) bool { return slices.Contains(sectors, s) }) {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
 }
 
 // withNear adds to named (a query's fiches, strongest first) the fiches

@@ -174,6 +174,11 @@ func TestQueryReadAsAWhole(t *testing.T) {
 		{"banque alimentaire", "K1201", true}, // a charity (issue 11's own example), not a bank
 		{"banque alimentaire", "C1201", false},
 		{"banque", "C1201", true},
+		// An entry of insurance as a whole: the classifier's reading of
+		// "police" does not agree with itself into the police (issue 11's
+		// own example).
+		{"police d'assurance", "K1706", false},
+		{"police", "K1706", true},
 	} {
 		if w := weight(tc.q, tc.code); (w >= strongWeight) != tc.strong {
 			t.Errorf("%q names %s at %.2f, want strong=%v", tc.q, tc.code, w, tc.strong)
@@ -321,5 +326,41 @@ func TestTypoBesideKnownWords(t *testing.T) {
 		if got := ids(res.Hits); !slices.Equal(got, tc.want) {
 			t.Errorf("%q: got %v, want %v", tc.q, got, tc.want)
 		}
+	}
+}
+
+// TestOtherWordsDecide: the other words of a query decide the sense of an
+// ambiguous one (issue 11's own examples): the trade they make together
+// comes first, before the one the ambiguous word names alone.
+func TestOtherWordsDecide(t *testing.T) {
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	offers := []stageindex.Offer{
+		offer("waiter", "Serveur en salle", "Service en salle, prise de commande, accueil des clients du restaurant.", sector("Hôtellerie, restauration")),
+		offer("sysadmin", "Administrateur systèmes et réseaux", "Installer et surveiller les serveurs informatiques de l'entreprise.", sector("Informatique et réseaux")),
+		offer("police", "Police municipale", "Assurer la sécurité des habitants, patrouilles avec les agents de police.", sector("Sécurité")),
+		offer("insurer", "Agence d'assurance", "Contrats d'assurance habitation et auto, accueil des assurés.", sector("Banque et assurance")),
+	}
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ q, first string }{
+		{"serveur minecraft", "sysadmin"},
+		{"serveur", "waiter"},
+		{"police d'assurance", "insurer"},
+		{"police", "police"},
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: tc.q, Center: &stBrieuc, RadiusKm: 30})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Hits); len(got) == 0 || got[0] != tc.first {
+				t.Fatalf("%q found %v, want %s first", tc.q, got, tc.first)
+			}
+		})
 	}
 }
