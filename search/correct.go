@@ -33,6 +33,7 @@ const maxCorrected = 4
 func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 	words := foldedWords(q)
 	cw := ix.thes.words()
+	inPhrase := ix.thes.phraseTerms(q)
 	changed := false
 	tried := 0
 	for i, w := range words {
@@ -41,6 +42,9 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 		}
 		if cw.knows(w) || len(ix.analyze(AnalyzerText, w)) == 0 {
 			continue // a known word, or a stop word ("stage" is not "sage")
+		}
+		if ix.thes.inPhraseOf(w, inPhrase) {
+			continue // a word of a phrase the query holds ("dehors" of "travailler dehors" is no "décors")
 		}
 		if vw, known := ix.vocab.words[w]; known && vw.count > 0 {
 			continue
@@ -408,8 +412,15 @@ func (ix *Index) soundsBetter(w, s string) bool {
 // The caller holds ix.mu (read).
 func (ix *Index) hasUnknownWord(q string) bool {
 	cw := ix.thes.words()
+	var inPhrase map[string]bool
 	for _, w := range foldedWords(q) {
 		if cw.knows(w) || (fuzziness(w) == 0 && utf8.RuneCountInString(w) != 4) {
+			continue
+		}
+		if inPhrase == nil {
+			inPhrase = ix.thes.phraseTerms(q)
+		}
+		if ix.thes.inPhraseOf(w, inPhrase) {
 			continue
 		}
 		if vw, known := ix.vocab.words[w]; known && vw.count > 0 {
@@ -421,6 +432,44 @@ func (ix *Index) hasUnknownWord(q string) bool {
 		return true
 	}
 	return false
+}
+
+// phraseTerms returns the analysed terms of q that belong to a phrase of
+// the thesaurus (a key of several terms: a job, a word, an intent, an offer
+// phrase) q holds as it is. Such a word is known in its phrase though no
+// single-word entry has it: "dehors" of "travailler dehors", an intent,
+// was corrected into "décors", and the search found theatres.
+func (t *Thesaurus) phraseTerms(q string) map[string]bool {
+	terms := t.analyze(q)
+	out := map[string]bool{}
+	for i := range terms {
+		for n := 2; n <= t.maxWords && i+n <= len(terms); n++ {
+			k := strings.Join(terms[i:i+n], " ")
+			_, isKey := t.keys[k]
+			_, isOffer := t.offers[k]
+			if isKey || isOffer {
+				for _, term := range terms[i : i+n] {
+					out[term] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// inPhraseOf reports whether every analysed term of w is in terms
+// (phraseTerms).
+func (t *Thesaurus) inPhraseOf(w string, terms map[string]bool) bool {
+	if len(terms) == 0 {
+		return false
+	}
+	ts := t.analyze(w)
+	for _, term := range ts {
+		if !terms[term] {
+			return false
+		}
+	}
+	return len(ts) > 0
 }
 
 // soundsLike returns the word that sounds like w (phoneticKey), the

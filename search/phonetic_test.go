@@ -70,8 +70,10 @@ func TestCorrectByEar(t *testing.T) {
 		{"ede a domicile", "aide a domicile"},       // the same, three letters
 		{"magazin de sport", "magasin de sport"},    // the phrase beats "magazine", which sounds the same
 		{"ressource humène", "ressources humaines"}, // a plural of the lists, typed singular
-		{"ede", ""},          // alone, a three-letter word is left as typed
-		{"informatique", ""}, // known: nothing to correct
+		{"ede", ""},                              // alone, a three-letter word is left as typed
+		{"informatique", ""},                     // known: nothing to correct
+		{"travailler dehors", ""},                // "dehors" is a word of the intent, not "décors"
+		{"aider les gens qui entendent mal", ""}, // the same, in a longer phrase of intent
 		{"zzkrpt", ""},
 	}
 	for _, tc := range tests {
