@@ -343,6 +343,8 @@ func TestOtherWordsDecide(t *testing.T) {
 		offer("sysadmin", "Administrateur systèmes et réseaux", "Installer et surveiller les serveurs informatiques de l'entreprise.", sector("Informatique et réseaux")),
 		offer("police", "Police municipale", "Assurer la sécurité des habitants, patrouilles avec les agents de police.", sector("Sécurité")),
 		offer("insurer", "Agence d'assurance", "Contrats d'assurance habitation et auto, accueil des assurés.", sector("Banque et assurance")),
+		offer("bakery", "Boulangerie du port", "Découvrir le métier de boulanger : pétrir, façonner, cuire le pain.", sector("Hôtellerie, restauration")),
+		offer("store", "Vendeur en magasin", "Conseil aux clients, mise en rayon des lave-linge et des téléviseurs.", sector("Commerce et distribution")),
 	}
 	if err := ix.Apply(context.Background(), offers, nil); err != nil {
 		t.Fatal(err)
@@ -352,6 +354,8 @@ func TestOtherWordsDecide(t *testing.T) {
 		{"serveur", "waiter"},
 		{"police d'assurance", "insurer"},
 		{"police", "police"},
+		{"boulanger électroménager", "store"}, // the shop, not bread
+		{"boulanger", "bakery"},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: tc.q, Center: &stBrieuc, RadiusKm: 30})
