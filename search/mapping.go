@@ -12,12 +12,11 @@ import (
 // MappingVersion changes whenever newMapping or the analysis changes, so that
 // an index built by an older binary is rebuilt rather than searched with
 // mismatched analysis.
-const MappingVersion = 8
+const MappingVersion = 9
 
 // Field names of the Bleve documents.
 const (
 	fieldTitle         = "title"
-	fieldEmployer      = "employer"
 	fieldEmployerExact = "employer_exact"
 	fieldSector        = "sector"
 	fieldAll           = "all"
@@ -65,7 +64,6 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
 	dm.AddFieldMappingsAt(fieldAll, textField(AnalyzerText, false, false))
 	dm.AddFieldMappingsAt(fieldTitle, textField(AnalyzerText, false, true))
-	dm.AddFieldMappingsAt(fieldEmployer, textField(AnalyzerText, false, false))
 	dm.AddFieldMappingsAt(fieldEmployerExact, textField(AnalyzerExact, false, true))
 	// The sector stays out of fieldAll: it spans several jobs ("Banque et
 	// assurance"), so matching it is a loose association, never a literal
@@ -101,7 +99,6 @@ func bleveFields(o *stageindex.Offer, enc []byte, stored bool) map[string]any {
 	m := map[string]any{
 		fieldAll:           allText(title, o.Description, o.EmployerName, o.EmployerDescription),
 		fieldTitle:         title,
-		fieldEmployer:      o.EmployerName,
 		fieldEmployerExact: o.EmployerName,
 		fieldSector:        o.Sector,
 	}
