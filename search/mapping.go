@@ -64,7 +64,7 @@ func newMapping(stored bool) (*mapping.IndexMappingImpl, error) {
 	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
 	dm.AddFieldMappingsAt(fieldAll, textField(AnalyzerText, false, false))
 	dm.AddFieldMappingsAt(fieldTitle, textField(AnalyzerText, false, true))
-	dm.AddFieldMappingsAt(fieldEmployerExact, textField(AnalyzerExact, false, true))
+	dm.AddFieldMappingsAt(fieldEmployerExact, textField(AnalyzerExact, false, false))
 	// The sector stays out of fieldAll: it spans several jobs ("Banque et
 	// assurance"), so matching it is a loose association, never a literal
 	// match of the pupil's words.
