@@ -68,7 +68,7 @@ func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 			if utf8.RuneCountInString(w) == 4 {
 				// A word of the hand-written thesaurus that sounds the
 				// same a letter away ("agen" is agent), else the start of
-				// a longer one ("boul" is boulangerie, not ROME's boule).
+				// a longer one ("boul" is boulanger, not ROME's boule).
 				s := ix.soundsLike(w)
 				if s != "" && stageindex.EditDistance(w, s, 1) > 1 {
 					s = ""
