@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/stageindex/stageindex"
 )
@@ -14,15 +13,8 @@ import (
 // like a hand-written one, and what starts nothing are left to the typo
 // rules.
 func TestCompleteCutShort(t *testing.T) {
-	ix, err := New(Config{Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
 	// An offer's title makes "ressourcerie" a completion of "ressource".
-	if err := ix.Apply(context.Background(), []stageindex.Offer{offer("r", "Ressourcerie du centre", "Réemploi.")}, nil); err != nil {
-		t.Fatal(err)
-	}
+	ix := indexOf(t, offer("r", "Ressourcerie du centre", "Réemploi."))
 	for _, tc := range []struct{ q, want string }{
 		{"boul", "boulanger"},         // not ROME's "boule", a letter away
 		{"informat", "informaticien"}, // not "format", two edits away
@@ -47,19 +39,10 @@ func TestCompleteCutShort(t *testing.T) {
 // TestSearchCutShort: "boul" around Saint-Brieuc finds the bakery, not
 // every trade of a search whose keywords were dropped.
 func TestSearchCutShort(t *testing.T) {
-	ix, err := New(Config{Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	offers := []stageindex.Offer{
+	ix := indexOf(t,
 		offer("bakery", "Boulangerie Martin", "Pain et viennoiseries."),
 		offer("garage", "Garage du centre", "Entretien des voitures."),
-		offer("boule", "Club de boule lyonnaise", "Animation sportive."),
-	}
-	if err := ix.Apply(context.Background(), offers, nil); err != nil {
-		t.Fatal(err)
-	}
+		offer("boule", "Club de boule lyonnaise", "Animation sportive."))
 	res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "boul", Center: &stBrieuc, RadiusKm: 30})
 	if err != nil {
 		t.Fatal(err)

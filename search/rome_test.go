@@ -122,18 +122,8 @@ func TestKnownWordIsNeverCorrected(t *testing.T) {
 			sector("Culture et patrimoine"), employer("Office du patrimoine de Saint-Brieuc")),
 	} {
 		t.Run(near.ID, func(t *testing.T) {
-			ix, err := New(Config{Now: func() time.Time { return testNow }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ix.Close()
-			offers := []stageindex.Offer{
-				near,
-				offer("bank", "Agence bancaire", "Conseil aux clients, épargne.", sector("Banque et assurance"), at(lamballe, "22400", "Lamballe-Armor", "22")),
-			}
-			if err := ix.Apply(context.Background(), offers, nil); err != nil {
-				t.Fatal(err)
-			}
+			ix := indexOf(t, near,
+				offer("bank", "Agence bancaire", "Conseil aux clients, épargne.", sector("Banque et assurance"), at(lamballe, "22400", "Lamballe-Armor", "22")))
 			res, err := ix.Search(context.Background(), stageindex.SearchRequest{Query: "argent", Center: &stBrieuc, RadiusKm: 10})
 			if err != nil {
 				t.Fatal(err)
@@ -333,22 +323,14 @@ func TestTypoBesideKnownWords(t *testing.T) {
 // ambiguous one (issue 11's own examples): the trade they make together
 // comes first, before the one the ambiguous word names alone.
 func TestOtherWordsDecide(t *testing.T) {
-	ix, err := New(Config{Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	offers := []stageindex.Offer{
+	ix := indexOf(t,
 		offer("waiter", "Serveur en salle", "Service en salle, prise de commande, accueil des clients du restaurant.", sector("Hôtellerie, restauration")),
 		offer("sysadmin", "Administrateur systèmes et réseaux", "Installer et surveiller les serveurs informatiques de l'entreprise.", sector("Informatique et réseaux")),
 		offer("police", "Police municipale", "Assurer la sécurité des habitants, patrouilles avec les agents de police.", sector("Sécurité")),
 		offer("insurer", "Agence d'assurance", "Contrats d'assurance habitation et auto, accueil des assurés.", sector("Banque et assurance")),
 		offer("bakery", "Boulangerie du port", "Découvrir le métier de boulanger : pétrir, façonner, cuire le pain.", sector("Hôtellerie, restauration")),
 		offer("store", "Vendeur en magasin", "Conseil aux clients, mise en rayon des lave-linge et des téléviseurs.", sector("Commerce et distribution")),
-	}
-	if err := ix.Apply(context.Background(), offers, nil); err != nil {
-		t.Fatal(err)
-	}
+	)
 	for _, tc := range []struct{ q, first string }{
 		{"serveur minecraft", "sysadmin"},
 		{"serveur", "waiter"},

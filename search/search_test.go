@@ -89,6 +89,21 @@ func newTestIndex(t *testing.T) *Index {
 	return ix
 }
 
+// indexOf returns an index of offers alone, its clock at testNow, closed
+// when the test ends.
+func indexOf(t *testing.T, offers ...stageindex.Offer) *Index {
+	t.Helper()
+	ix, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Apply(context.Background(), offers, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
 func ids(hits []stageindex.Hit) []string {
 	out := []string{}
 	for _, h := range hits {
