@@ -33,17 +33,24 @@ const maxCorrected = 4
 func (ix *Index) correct(ctx context.Context, q string) (string, error) {
 	words := foldedWords(q)
 	cw := ix.thes.words()
-	inPhrase := ix.thes.phraseTerms(q)
+	var inPhrase map[string]bool // phraseTerms, once a word is unknown
 	changed := false
 	tried := 0
 	for i, w := range words {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		if cw.knows(w) || len(ix.analyze(AnalyzerText, w)) == 0 {
-			continue // a known word, or a stop word ("stage" is not "sage")
+		if cw.knows(w) {
+			continue
 		}
-		if ix.thes.inPhraseOf(w, inPhrase) {
+		ts := ix.analyze(AnalyzerText, w)
+		if len(ts) == 0 {
+			continue // a stop word ("stage" is not "sage")
+		}
+		if inPhrase == nil {
+			inPhrase = ix.thes.phraseTerms(q)
+		}
+		if allIn(ts, inPhrase) {
 			continue // a word of a phrase the query holds ("dehors" of "travailler dehors" is no "décors")
 		}
 		if vw, known := ix.vocab.words[w]; known && vw.count > 0 {
@@ -235,8 +242,7 @@ func (ix *Index) completionOfLast(words []string, i int) string {
 }
 
 // completionWord is a single folded word of the thesaurus' terms and the
-// bonus Suggest gives it (suggest): jobs and fields 1.5, words 0.5, plus
-// the popularity.
+// bonus Suggest gives it (suggestBonus).
 type completionWord struct {
 	word  string
 	bonus float64
@@ -252,10 +258,7 @@ func completionWords(terms []Term) []completionWord {
 		if strings.ContainsAny(k, " -'") {
 			continue
 		}
-		c := completionWord{word: k, bonus: 1.5 + float64(t.Popularity)/100, job: t.Kind != KindWord}
-		if !c.job {
-			c.bonus = 0.5 + float64(t.Popularity)/100
-		}
+		c := completionWord{word: k, bonus: suggestBonus(t), job: t.Kind != KindWord}
 		if o, ok := byWord[k]; ok {
 			c.bonus, c.job = max(c.bonus, o.bonus), c.job || o.job
 		}
@@ -405,7 +408,8 @@ func (ix *Index) soundsBetter(w, s string) bool {
 }
 
 // hasUnknownWord reports whether q has a word correct would try to
-// correct: one no thesaurus entry and no offer title has, not a stop word,
+// correct: one no thesaurus entry, no offer title and no thesaurus phrase
+// the query holds has, not a stop word,
 // long enough for a typo budget (or of four letters, which correct reads
 // by ear). It scans nothing: a few map lookups.
 //
@@ -417,16 +421,17 @@ func (ix *Index) hasUnknownWord(q string) bool {
 		if cw.knows(w) || (fuzziness(w) == 0 && utf8.RuneCountInString(w) != 4) {
 			continue
 		}
-		if inPhrase == nil {
-			inPhrase = ix.thes.phraseTerms(q)
-		}
-		if ix.thes.inPhraseOf(w, inPhrase) {
-			continue
-		}
 		if vw, known := ix.vocab.words[w]; known && vw.count > 0 {
 			continue
 		}
-		if len(ix.analyze(AnalyzerText, w)) == 0 {
+		ts := ix.analyze(AnalyzerText, w)
+		if len(ts) == 0 {
+			continue
+		}
+		if inPhrase == nil {
+			inPhrase = ix.thes.phraseTerms(q)
+		}
+		if allIn(ts, inPhrase) {
 			continue
 		}
 		return true
@@ -457,15 +462,10 @@ func (t *Thesaurus) phraseTerms(q string) map[string]bool {
 	return out
 }
 
-// inPhraseOf reports whether every analysed term of w is in terms
-// (phraseTerms).
-func (t *Thesaurus) inPhraseOf(w string, terms map[string]bool) bool {
-	if len(terms) == 0 {
-		return false
-	}
-	ts := t.analyze(w)
-	for _, term := range ts {
-		if !terms[term] {
+// allIn reports whether every term of ts is in set.
+func allIn(ts []string, set map[string]bool) bool {
+	for _, t := range ts {
+		if !set[t] {
 			return false
 		}
 	}

@@ -181,11 +181,7 @@ func (ix *Index) suggest(key string, limit int, v *vocab) []stageindex.Suggestio
 		if w, ok := v.words[stageindex.Fold(t.Text)]; ok {
 			n = w.count
 		}
-		bonus := 1.5
-		if t.Kind == KindWord {
-			bonus = 0.5
-		}
-		add(stageindex.Suggestion{Text: t.Text, Kind: t.Kind, Field: t.Field, Count: n}, bonus+float64(t.Popularity)/100)
+		add(stageindex.Suggestion{Text: t.Text, Kind: t.Kind, Field: t.Field, Count: n}, suggestBonus(t))
 	}
 	for k, w := range v.words {
 		// A word offers mostly write as a name (a town, an employer) is no
@@ -205,6 +201,17 @@ func (ix *Index) suggest(key string, limit int, v *vocab) []stageindex.Suggestio
 		out = append(out, c.s)
 	}
 	return out
+}
+
+// suggestBonus is what a thesaurus term adds to a suggestion's score (and
+// to a completion's, completion): jobs and fields 1.5, everyday words 0.5,
+// plus its popularity.
+func suggestBonus(t Term) float64 {
+	bonus := 1.5
+	if t.Kind == KindWord {
+		bonus = 0.5
+	}
+	return bonus + float64(t.Popularity)/100
 }
 
 // prefixOfWord reports whether key starts s or one of its words.
