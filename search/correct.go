@@ -409,9 +409,9 @@ func (ix *Index) soundsBetter(w, s string) bool {
 
 // hasUnknownWord reports whether q has a word correct would try to
 // correct: one no thesaurus entry, no offer title and no thesaurus phrase
-// the query holds has, not a stop word,
-// long enough for a typo budget (or of four letters, which correct reads
-// by ear). It scans nothing: a few map lookups.
+// the query holds has, not a stop word, long enough for a typo budget (or
+// of four letters, which correct reads by ear). It scans nothing: a few
+// map lookups.
 //
 // The caller holds ix.mu (read).
 func (ix *Index) hasUnknownWord(q string) bool {
